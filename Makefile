@@ -1,0 +1,43 @@
+# The two commands of the README, and the build around them.
+#   make        install missing packages, build into build/ (build/flowgate)
+#   make demo   ... and scan the demo mailbox in examples/
+#   make check  ... and run every test, also under AddressSanitizer + UBSan
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+
+.PHONY: all setup build demo check test test-asan lint fuzz bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo "== flowgate scan examples/demo.mbox"
+	@$(BUILD)/flowgate scan --no-progress examples/demo.mbox; \
+	  rc=$$?; echo "== exit status $$rc (1: something malicious was found, as expected)"; \
+	  test $$rc -eq 1
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE slow
+
+lint:
+	@tests/lint/banned.sh
+
+check: lint test test-asan
+
+bench: build
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,160 @@
+/*
+ * flowgate.h - the public API of libflowgate.
+ *
+ * An engine holds what is shared and read-only during scans (compiled YARA rules, hash lists,
+ * limits, passwords); a scanner is one thread's working state.  A scan turns one input into a
+ * tree of objects with findings and a verdict.  Every function returns 0 or a negative
+ * FG_E* code; details of the last failure are on the handle (fg_engine_error()).
+ * Library code never prints and never exits.
+ */
+#ifndef FLOWGATE_H
+#define FLOWGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FG_API __attribute__((visibility("default")))
+
+#define FG_VERSION "0.1.0"
+
+/* One error convention: 0 is success, negative values are errors. */
+enum fg_err {
+    FG_OK = 0,
+    FG_ENOMEM = -1,     /* out of memory */
+    FG_EIO = -2,        /* a file could not be read */
+    FG_EINVAL = -3,     /* bad argument or option value */
+    FG_ERULES = -4,     /* YARA rules failed to compile */
+    FG_ELIMIT = -5,     /* a scan limit was hit */
+    FG_EFORMAT = -6,    /* malformed or truncated object */
+    FG_EENCRYPTED = -7, /* encrypted and no password worked */
+    FG_EUNSUPPORTED = -8, /* a feature of the format no library here reads */
+    FG_ETIMEOUT = -9,   /* the time limit for an input ran out */
+    FG_EINTERNAL = -10, /* a library we use failed unexpectedly */
+};
+
+FG_API const char *fg_strerror(int err);
+FG_API const char *fg_version(void);
+
+/* Severity of a finding.  info and low never change the verdict. */
+enum fg_severity {
+    FG_SEV_INFO = 0,
+    FG_SEV_LOW,
+    FG_SEV_MEDIUM,
+    FG_SEV_HIGH,
+    FG_SEV_CRITICAL,
+};
+
+FG_API const char *fg_severity_name(enum fg_severity s);
+/* Parses "info", "low", ... (case-insensitive); returns -1 if unknown. */
+FG_API int fg_severity_parse(const char *s);
+
+enum fg_verdict {
+    FG_VERDICT_CLEAN = 0,
+    FG_VERDICT_SUSPICIOUS,
+    FG_VERDICT_MALICIOUS,
+    FG_VERDICT_UNSCANNABLE,
+    FG_VERDICT_ERROR,
+};
+
+FG_API const char *fg_verdict_name(enum fg_verdict v);
+
+/* Limits against decompression bombs and runaway inputs; 0 in a field means "no limit". */
+struct fg_limits {
+    unsigned max_depth;          /* nesting depth of containers */
+    uint64_t max_object_size;    /* bytes of one object (file or extracted member) */
+    uint64_t max_total_size;     /* bytes extracted from one input, all objects together */
+    unsigned max_objects;        /* objects in one input's tree */
+    unsigned max_ratio;          /* child size / parent size, checked for children > 1 MiB */
+    unsigned max_seconds;        /* wall-clock time for one input */
+    unsigned max_passwords;      /* password candidates tried per encrypted object */
+};
+
+/* Fills in the shipped defaults (see docs/internals/limits.md). */
+FG_API void fg_limits_default(struct fg_limits *l);
+
+typedef struct fg_engine fg_engine;
+typedef struct fg_scanner fg_scanner;
+typedef struct fg_result fg_result;
+
+/* Engine: build, configure, then fg_engine_compile(); after that it is read-only except for
+ * the password pool, which is locked internally, so scanners on many threads may share it. */
+FG_API int fg_engine_new(fg_engine **out);
+FG_API void fg_engine_free(fg_engine *e);
+/* Text of the last error on this engine, or "" if none. */
+FG_API const char *fg_engine_error(const fg_engine *e);
+FG_API int fg_engine_set_limits(fg_engine *e, const struct fg_limits *l);
+FG_API void fg_engine_get_limits(const fg_engine *e, struct fg_limits *l);
+/* The rules bundled in the library (rules/ at build time). */
+FG_API int fg_engine_add_builtin_rules(fg_engine *e);
+/* A .yar file, or every *.yar / *.yara file below a directory. */
+FG_API int fg_engine_add_rules_path(fg_engine *e, const char *path);
+/* Rules given as text; name is used in error messages. */
+FG_API int fg_engine_add_rules_string(fg_engine *e, const char *name, const char *text);
+FG_API int fg_engine_add_password(fg_engine *e, const char *password);
+/* A file of passwords, one per line (UTF-8; blank lines and lines starting with # skipped). */
+FG_API int fg_engine_add_password_file(fg_engine *e, const char *path);
+enum fg_hashlist { FG_LIST_DENY, FG_LIST_ALLOW };
+/* A file of SHA-256 hashes, one hex hash per line, optionally followed by a comment. */
+FG_API int fg_engine_add_hash_file(fg_engine *e, enum fg_hashlist which, const char *path);
+FG_API int fg_engine_add_hash(fg_engine *e, enum fg_hashlist which, const char *hex);
+FG_API int fg_engine_compile(fg_engine *e);
+
+/* Scanner: one per thread. */
+FG_API int fg_scanner_new(fg_engine *e, fg_scanner **out);
+FG_API void fg_scanner_free(fg_scanner *s);
+
+/* Scans one input.  The result is returned even when the verdict is FG_VERDICT_ERROR (the
+ * return value is then 0 and the result says why); a negative return means no result. */
+FG_API int fg_scan_file(fg_scanner *s, const char *path, fg_result **out);
+/* name is the input's display path; data is borrowed for the duration of the call. */
+FG_API int fg_scan_mem(fg_scanner *s, const char *name, const void *data, size_t len,
+                       fg_result **out);
+/* True if passwords related to the result's encrypted objects were learnt (from other mails
+ * of the same sender or thread) after it was scanned: scanning the input again may open them.
+ * fg_scan_*() already does this once within one input; a caller scanning many inputs calls it
+ * after the others are done. */
+FG_API int fg_engine_has_new_passwords(fg_engine *e, const fg_result *r);
+/* True if the result has encrypted objects that may open once more mails have been seen. */
+FG_API int fg_result_awaits_password(const fg_result *r);
+
+FG_API void fg_result_free(fg_result *r);
+
+/* Reading a result.  Strings are owned by the result. */
+struct fg_finding {
+    const char *id;       /* stable identifier, e.g. "yara.EICAR_Test_File", "limit.depth" */
+    enum fg_severity severity;
+    const char *message;  /* one sentence for a person */
+    const char *evidence; /* what a person can check: rule strings, offsets, names; may be "" */
+    int unscannable;      /* this finding means part of the input was not examined */
+};
+
+struct fg_object_info {
+    const char *path;     /* provenance: "mail.eml > invoice.zip > invoice.docm" */
+    const char *type;     /* content type, e.g. "zip", "mail", "ole2", "pdf", "text" */
+    const char *sha256;   /* lower-case hex */
+    uint64_t size;
+    unsigned depth;
+    size_t nfindings;
+    const struct fg_finding *findings;
+};
+
+FG_API const char *fg_result_path(const fg_result *r);
+FG_API const char *fg_result_sha256(const fg_result *r);
+FG_API uint64_t fg_result_size(const fg_result *r);
+FG_API enum fg_verdict fg_result_verdict(const fg_result *r);
+FG_API unsigned fg_result_score(const fg_result *r);
+/* Why the verdict is "error"; NULL otherwise. */
+FG_API const char *fg_result_error(const fg_result *r);
+FG_API size_t fg_result_object_count(const fg_result *r);
+FG_API const struct fg_object_info *fg_result_object(const fg_result *r, size_t i);
+/* One line of JSON (no trailing newline), malloc'ed; the caller frees it. NULL on ENOMEM. */
+FG_API char *fg_result_json(const fg_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,10 @@
+/*
+ * registry.c - the table of analyzers, run in this order on every object whose type they
+ * take, after the object's children have been unpacked and scanned.
+ */
+#include "analyzer.h"
+
+const struct fg_analyzer *const fg_analyzers[] = {
+    &fg_an_yara,
+    NULL,
+};

@@ -1,0 +1,52 @@
+/*
+ * limits.h - every limit flowgate enforces, in one place.
+ *
+ * User-settable limits are in struct fg_limits (flowgate.h) with their defaults below; the
+ * fixed caps that protect parsers from hostile input are the FG_CAP_* constants.  Scan-time
+ * limits are checked only through fg_limit_*() in limits.c, so that a limit that is hit always
+ * leaves the same kind of finding.
+ */
+#ifndef FG_LIMITS_H
+#define FG_LIMITS_H
+
+#include <stdint.h>
+
+#include "flowgate/flowgate.h"
+
+/* Defaults of the user-settable limits. */
+#define FG_DEF_MAX_DEPTH 16
+#define FG_DEF_MAX_OBJECT_SIZE (256ULL << 20)  /* 256 MiB */
+#define FG_DEF_MAX_TOTAL_SIZE (1ULL << 30)     /* 1 GiB per input */
+#define FG_DEF_MAX_OBJECTS 10000
+#define FG_DEF_MAX_RATIO 200                   /* only for children over FG_RATIO_FLOOR */
+#define FG_DEF_MAX_SECONDS 120
+#define FG_DEF_MAX_PASSWORDS 64
+
+/* Children up to this size are never refused for their ratio: a 300-byte zip holding 1 MiB of
+ * spaces is no bomb, and refusing it would make ordinary text archives unscannable. */
+#define FG_RATIO_FLOOR (1ULL << 20)
+
+/* Fixed caps (not user-settable). */
+#define FG_CAP_NAME 1024          /* bytes of a member name kept for the provenance path */
+#define FG_CAP_PATH 8192          /* bytes of a whole provenance path */
+#define FG_CAP_EVIDENCE 512       /* bytes of one evidence string */
+#define FG_CAP_FINDINGS 256       /* findings kept per object; more are counted, not kept */
+#define FG_CAP_SNIFF 65536        /* bytes libmagic looks at */
+#define FG_CAP_PASSWORD 128       /* bytes of one password candidate */
+#define FG_CAP_PW_POOL 4096       /* password candidates remembered per engine */
+#define FG_CAP_MAIL_KEYS 64       /* thread keys (ids, sender, subject) kept per mail */
+#define FG_CAP_PASSWORD_FILE (4u << 20) /* bytes of a --passwords file */
+
+enum fg_limit_kind {
+    FG_LIM_DEPTH,
+    FG_LIM_OBJECT_SIZE,
+    FG_LIM_TOTAL_SIZE,
+    FG_LIM_OBJECTS,
+    FG_LIM_RATIO,
+    FG_LIM_TIME,
+};
+
+/* Stable finding id for a limit, e.g. "limit.depth". */
+const char *fg_limit_id(enum fg_limit_kind k);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * testutil.h - helpers for unit tests: a fresh temporary directory per test, an engine
+ * with given rules, and a scan of bytes with a lookup of findings.
+ */
+#ifndef FG_TESTUTIL_H
+#define FG_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "flowgate/flowgate.h"
+
+/* Creates and enters a fresh temporary directory (cmocka setup). */
+int tu_tmpdir_setup(void **state);
+int tu_tmpdir_teardown(void **state);
+
+/* An engine with the built-in rules plus 'rules' (may be NULL), compiled. */
+fg_engine *tu_engine(const char *rules);
+/* Scans bytes with a fresh scanner; fails the test on error. */
+fg_result *tu_scan(fg_engine *e, const char *name, const void *data, size_t len);
+/* The first object whose path ends with 'suffix' (NULL: root). */
+const struct fg_object_info *tu_object(const fg_result *r, const char *suffix);
+/* Nonzero if any object has a finding with this id (prefix match if id ends in '*'). */
+int tu_has_finding(const fg_result *r, const char *id);
+/* Reads a whole file (test data); fails the test if missing. */
+uint8_t *tu_read(const char *path, size_t *len);
+
+#endif
