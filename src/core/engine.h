@@ -33,6 +33,7 @@ struct fg_engine {
     char **passwords; /* the user's, in the order given */
     size_t npasswords;
     struct fg_pwpool pool;
+    uint64_t mail_serial; /* unique key per mail seen, atomically incremented */
     char err[512];
 };
 

@@ -158,13 +158,18 @@ uint64_t fg_pwpool_latest(struct fg_pwpool *p, const struct fg_mailkeys *k)
 /* Keywords that announce a password.  ASCII ones match case-insensitively on word
  * boundaries ("pass" must not match "passport"); the others match as they are. */
 static const char *const keywords[] = {
-    "password", "passwort", "passwd", "passcode", "pass", "pwd", "pw", "kennwort",
+    "password", "passwort", "passwd", "passcode", "kennwort",
     "mot de passe", "contraseña", "contrasena", "senha", "wachtwoord", "parola", "heslo",
     "hasło", "jelszó", "salasana", "lösenord", "passord",
     "пароль", "Пароль", "ПАРОЛЬ",
     "パスワード", "ﾊﾟｽﾜｰﾄﾞ", "パスワ－ド", "暗証番号", "解凍キー", "密码", "密碼", "口令",
     "비밀번호", "암호", "รหัสผ่าน", "mật khẩu", "Mật khẩu", "kata sandi",
 };
+
+/* Short words that are passwords only when a separator follows ("PW: x", "【PW】x"), since
+ * "pass" is also an English verb. */
+static const char *const weak_keywords[] = {"pass", "pwd", "pw"};
+static const char *const weak_sep[] = {":", "：", "=", "＝", "】", "]"};
 
 /* Skipped between the keyword and the password: separators, particles, opening quotes. */
 static const char *const lead[] = {
@@ -200,20 +205,43 @@ static size_t match_any(const char *p, const char *end, const char *const *list,
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+static int ascii_word_at(const char *text, const char *p, const char *end, const char *k)
+{
+    size_t l = strlen(k);
+    if ((size_t)(end - p) < l || strncasecmp(p, k, l))
+        return 0;
+    if (p > text && isalnum((unsigned char)p[-1]))
+        return 0;
+    return !(p + l < end && isalpha((unsigned char)p[l]));
+}
+
+static size_t weak_keyword_at(const char *text, const char *p, const char *end)
+{
+    for (size_t i = 0; i < NELEM(weak_keywords); i++) {
+        if (!ascii_word_at(text, p, end, weak_keywords[i]))
+            continue;
+        const char *q = p + strlen(weak_keywords[i]);
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (match_any(q, end, weak_sep, NELEM(weak_sep)))
+            return strlen(weak_keywords[i]);
+    }
+    return 0;
+}
+
 /* Length of the keyword starting at p, or 0. */
 static size_t keyword_at(const char *text, const char *p, const char *end)
 {
+    size_t w = weak_keyword_at(text, p, end);
+    if (w)
+        return w;
     for (size_t i = 0; i < NELEM(keywords); i++) {
         const char *k = keywords[i];
         size_t l = strlen(k);
         if ((size_t)(end - p) < l)
             continue;
         if ((unsigned char)k[0] < 0x80) {
-            if (strncasecmp(p, k, l))
-                continue;
-            if (p > text && isalnum((unsigned char)p[-1]))
-                continue;
-            if (p + l < end && isalpha((unsigned char)p[l]))
+            if (!ascii_word_at(text, p, end, k))
                 continue;
         } else if (memcmp(p, k, l)) {
             continue;
@@ -300,12 +328,15 @@ void fg_pw_extract(const char *text, size_t len,
             continue;
         }
         const char *q = p + kl, *tok;
-        for (int i = 0; i < 4; i++) {
+        /* Up to three real words after the keyword; prose fillers do not count. */
+        for (int words = 0, tokens = 0; words < 3 && tokens < 16; tokens++) {
             size_t n = next_token(&q, end, &tok);
             if (!n)
                 break;
             if (keyword_at(text, tok, tok + n))
                 continue;
+            if (!is_filler(tok, n))
+                words++;
             emit(tok, n, fn, arg);
         }
         /* The password often stands alone on the next non-empty line. */

@@ -266,8 +266,9 @@ struct fg_mailkeys *fg_ctx_mailkeys_new(struct fg_ctx *ctx)
     ctx->mails[ctx->nmails++] = k;
     /* A key no other mail has, so a password in a mail always applies to its own
      * attachments even when the mail has no sender, id or subject. */
-    char self[64];
-    snprintf(self, sizeof self, "%p.%zu", (void *)ctx, ctx->nmails);
+    char self[32];
+    snprintf(self, sizeof self, "%llu",
+             (unsigned long long)__atomic_add_fetch(&ctx->eng->mail_serial, 1, __ATOMIC_RELAXED));
     fg_mailkeys_add(k, "self", self);
     return k;
 }
