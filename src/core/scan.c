@@ -329,7 +329,7 @@ static void ctx_free(struct fg_ctx *ctx)
 }
 
 static int scan_once(fg_scanner *s, const char *name, const void *data, size_t len,
-                     fg_result **out)
+                     const char *type, fg_result **out)
 {
     fg_result *r = NULL;
     int rc = fg_result_new(&r, name);
@@ -347,7 +347,7 @@ static int scan_once(fg_scanner *s, const char *name, const void *data, size_t l
     ctx.nobjects = 1;
     ctx.total = len;
     r->size = len;
-    rc = scan_object(&ctx, &root, NULL);
+    rc = scan_object(&ctx, &root, type);
     ctx_free(&ctx);
     if (rc == FG_ENOMEM) {
         fg_result_free(r);
@@ -365,18 +365,24 @@ int fg_engine_has_new_passwords(fg_engine *e, const fg_result *r)
 
 int fg_scan_mem(fg_scanner *s, const char *name, const void *data, size_t len, fg_result **out)
 {
+    return fg_scan_mem_as(s, name, data, len, NULL, out);
+}
+
+int fg_scan_mem_as(fg_scanner *s, const char *name, const void *data, size_t len,
+                   const char *type, fg_result **out)
+{
     if (!s || !out || (!data && len))
         return FG_EINVAL;
     if (!s->eng->compiled)
         return FG_EINVAL;
-    int rc = scan_once(s, name ? name : "-", data, len, out);
+    int rc = scan_once(s, name ? name : "-", data, len, type, out);
     if (rc)
         return rc;
     /* A password that came later in the same input (mbox, a forwarded thread) opens an
      * archive met earlier: one more pass with what was learnt. */
     if (fg_engine_has_new_passwords(s->eng, *out)) {
         fg_result *again = NULL;
-        if (scan_once(s, name ? name : "-", data, len, &again) == FG_OK) {
+        if (scan_once(s, name ? name : "-", data, len, type, &again) == FG_OK) {
             fg_result_free(*out);
             *out = again;
         }

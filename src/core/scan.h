@@ -92,6 +92,11 @@ void fg_ctx_learn_passwords(struct fg_ctx *ctx, const struct fg_mailkeys *k,
 struct fg_scanner *fg_ctx_scanner(struct fg_ctx *ctx);
 const struct fg_limits *fg_ctx_limits(struct fg_ctx *ctx);
 
+/* Scans bytes as if they had been identified as 'type' (fuzz targets and tests reach one
+ * parser directly this way).  Otherwise as fg_scan_mem(). */
+int fg_scan_mem_as(struct fg_scanner *s, const char *name, const void *data, size_t len,
+                   const char *type, fg_result **out);
+
 /* Copies bytes into a printable UTF-8 string: invalid UTF-8 and control characters become
  * \xNN.  At most 'cap' output bytes; the result is malloc'ed. */
 char *fg_str_sanitize(const void *s, size_t n, size_t cap);
