@@ -194,8 +194,12 @@ static int one_member(struct fg_ctx *ctx, struct fg_obj *obj, struct archive *a,
                 snprintf(st->first_enc, sizeof st->first_enc, "%s", name);
         } else {
             st->broken++;
-            fg_finding_add(ctx, obj, "malformed.member", FG_SEV_LOW, 1, name,
-                           "member could not be read: %s", why ? why : "unknown error");
+            /* libarchive says "Unsupported" for methods it lacks (zip deflate64, implode):
+             * that is our gap, not a broken file, and the report should say which. */
+            int unsupported = why && strstr(why, "nsupported");
+            fg_finding_add(ctx, obj, unsupported ? "unsupported.member" : "malformed.member",
+                           FG_SEV_LOW, 1, name, "member could not be read: %s",
+                           why ? why : "unknown error");
         }
         rc = rc == ARCHIVE_FATAL ? FG_EFORMAT : FG_OK;
     } else {
