@@ -42,7 +42,7 @@ fuzz: setup
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFG_FUZZ=ON -DFG_TESTS=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 	@cd build-fuzz && ctest -R fuzz.seeds >/dev/null
-	@for t in build-fuzz/fuzz_*; do n=$${t##*/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+	@for t in build-fuzz/tests/fuzz/fuzz_*; do n=$${t##*/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 	  echo "== $$n"; $$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
 	    -artifact_prefix=build-fuzz/crash-$$n- build-fuzz/corpus-$$n build-fuzz/fuzz-seeds/$$n \
 	    2>&1 | tail -n 3 || exit 1; done
