@@ -121,6 +121,10 @@ FG_API int fg_engine_has_new_passwords(fg_engine *e, const fg_result *r);
 /* True if the result has encrypted objects that may open once more mails have been seen. */
 FG_API int fg_result_awaits_password(const fg_result *r);
 
+/* The result for an input too large to read (a stream the caller measured): verdict
+ * unscannable, finding limit.object-size.  fg_scan_file() gives the same for large files. */
+FG_API int fg_result_oversize(const char *path, uint64_t size, fg_result **out);
+
 FG_API void fg_result_free(fg_result *r);
 
 /* Reading a result.  Strings are owned by the result. */

@@ -75,6 +75,7 @@ struct input {
     char *path;
     uint8_t *stdin_data; /* '-' is read once and kept for a rescan */
     size_t stdin_len;
+    uint64_t stdin_oversize; /* bytes read from '-' when it exceeded --max-size */
     fg_result *res;
 };
 
@@ -137,6 +138,8 @@ static void progress(struct pool *p)
 
 static int scan_input(fg_scanner *sc, struct input *in, fg_result **res)
 {
+    if (in->stdin_oversize)
+        return fg_result_oversize("-", in->stdin_oversize, res);
     if (in->stdin_data || !strcmp(in->path, "-"))
         return fg_scan_mem(sc, "-", in->stdin_data, in->stdin_len, res);
     return fg_scan_file(sc, in->path, res);
@@ -179,28 +182,31 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Reads standard input whole, up to cap bytes; past that it is drained and only counted,
+ * so that it is reported unscannable like a file over the limit. */
 static int read_stdin(struct input *in, uint64_t cap)
 {
     size_t alloc = 65536, len = 0;
+    uint64_t total = 0;
+    int draining = 0;
     uint8_t *buf = malloc(alloc);
     if (!buf)
         return -1;
     for (;;) {
-        if (len == alloc) {
+        if (len == alloc && !draining) {
             if (alloc >= cap) {
-                fprintf(stderr, "flowgate: standard input is larger than --max-size\n");
-                free(buf);
-                return -1;
+                draining = 1; /* keep reading into the same buffer, only counting */
+            } else {
+                alloc = alloc * 2 > cap ? (size_t)cap : alloc * 2;
+                uint8_t *nb = realloc(buf, alloc);
+                if (!nb) {
+                    free(buf);
+                    return -1;
+                }
+                buf = nb;
             }
-            alloc = alloc * 2 > cap ? (size_t)cap : alloc * 2;
-            uint8_t *nb = realloc(buf, alloc);
-            if (!nb) {
-                free(buf);
-                return -1;
-            }
-            buf = nb;
         }
-        ssize_t n = read(0, buf + len, alloc - len);
+        ssize_t n = draining ? read(0, buf, alloc) : read(0, buf + len, alloc - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -210,7 +216,14 @@ static int read_stdin(struct input *in, uint64_t cap)
         }
         if (n == 0)
             break;
-        len += (size_t)n;
+        total += (uint64_t)n;
+        if (!draining)
+            len += (size_t)n;
+    }
+    if (total > cap) {
+        in->stdin_oversize = total;
+        free(buf);
+        return 0;
     }
     in->stdin_data = buf;
     in->stdin_len = len;

@@ -3,6 +3,7 @@
  * becomes a finding.  Every such finding is unscannable: part of the input was not seen.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "limits.h"
 #include "scan_int.h"
@@ -34,6 +35,12 @@ const char *fg_limit_id(enum fg_limit_kind k)
 static void hit(struct fg_ctx *ctx, struct fg_obj *obj, enum fg_limit_kind k, const char *child,
                 const char *what)
 {
+    /* One finding per limit and container: a thousand refused members say no more than
+     * the first, and must not inflate the score. */
+    const struct fg_objrec *rec = &ctx->res->obj[obj->index];
+    for (size_t i = 0; i < rec->nfindings; i++)
+        if (!strcmp(rec->findings[i].id, fg_limit_id(k)))
+            return;
     fg_finding_add(ctx, obj, fg_limit_id(k), FG_SEV_LOW, 1, child,
                    "%s; the rest was not examined", what);
 }

@@ -9,9 +9,9 @@
 
 static json_t *finding_json(const struct fg_finding *f)
 {
-    return json_pack("{s:s, s:s, s:s, s:s}", "id", f->id, "severity",
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", f->id, "severity",
                      fg_severity_name(f->severity), "message", f->message, "evidence",
-                     f->evidence);
+                     f->evidence, "unscannable", f->unscannable);
 }
 
 static json_t *object_json(const struct fg_objrec *o)

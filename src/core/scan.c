@@ -402,6 +402,31 @@ static int error_result(const char *path, const char *why, fg_result **out)
     return FG_OK;
 }
 
+int fg_result_oversize(const char *path, uint64_t size, fg_result **out)
+{
+    /* Too big to look into, and so never clean. */
+    fg_result *r = NULL;
+    char why[64];
+    int rc = fg_result_new(&r, path);
+    if (rc)
+        return rc;
+    r->size = size;
+    if (fg_result_add_object(r, path, 0) < 0) {
+        fg_result_free(r);
+        return FG_ENOMEM;
+    }
+    r->obj[0].info.size = size;
+    snprintf(why, sizeof why, "%llu bytes", (unsigned long long)size);
+    if (fg_result_add_finding(r, 0, fg_limit_id(FG_LIM_OBJECT_SIZE), FG_SEV_LOW, 1,
+                              "input larger than the object size limit; not examined", why)) {
+        fg_result_free(r);
+        return FG_ENOMEM;
+    }
+    fg_result_decide(r);
+    *out = r;
+    return FG_OK;
+}
+
 int fg_scan_file(fg_scanner *s, const char *path, fg_result **out)
 {
     if (!s || !path || !out)
@@ -421,23 +446,7 @@ int fg_scan_file(fg_scanner *s, const char *path, fg_result **out)
     uint64_t max = s->eng->limits.max_object_size;
     if (max && (uint64_t)st.st_size > max) {
         close(fd);
-        /* Too big to look into, and so never clean. */
-        fg_result *r = NULL;
-        int rc = fg_result_new(&r, path);
-        if (rc)
-            return rc;
-        r->size = (uint64_t)st.st_size;
-        if (fg_result_add_object(r, path, 0) < 0) {
-            fg_result_free(r);
-            return FG_ENOMEM;
-        }
-        r->obj[0].info.size = r->size;
-        snprintf(why, sizeof why, "%llu bytes", (unsigned long long)st.st_size);
-        fg_result_add_finding(r, 0, fg_limit_id(FG_LIM_OBJECT_SIZE), FG_SEV_LOW, 1,
-                              "file larger than the object size limit; not examined", why);
-        fg_result_decide(r);
-        *out = r;
-        return FG_OK;
+        return fg_result_oversize(path, (uint64_t)st.st_size, out);
     }
     size_t len = (size_t)st.st_size, got = 0;
     uint8_t *data = malloc(len ? len : 1);

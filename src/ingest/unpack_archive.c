@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../core/buf.h"
@@ -68,6 +69,28 @@ static char *from_cp932(const char *s)
     return out;
 }
 
+/* Name of a compressed stream's content: "a.tar.gz" -> "a.tar", "x.tgz" -> "x.tar". */
+static char *stream_member_name(const char *parent)
+{
+    static const char *const sfx[][2] = {{".tgz", ".tar"}, {".tbz2", ".tar"}, {".tbz", ".tar"},
+                                         {".txz", ".tar"}, {".tzst", ".tar"}, {".gz", ""},
+                                         {".bz2", ""}, {".xz", ""}, {".zst", ""}, {".lz", ""},
+                                         {".z", ""}};
+    const char *base = strrchr(parent, '/');
+    base = base ? base + 1 : parent;
+    size_t l = strlen(base);
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        size_t sl = strlen(sfx[i][0]);
+        if (l > sl && !strcasecmp(base + l - sl, sfx[i][0])) {
+            char *n;
+            if (asprintf(&n, "%.*s%s", (int)(l - sl), base, sfx[i][1]) < 0)
+                return NULL;
+            return n;
+        }
+    }
+    return strdup("(decompressed)");
+}
+
 /* The entry's name as UTF-8 (caller frees). */
 static char *entry_name(struct archive_entry *ent)
 {
@@ -95,6 +118,13 @@ static struct archive *open_archive(struct fg_obj *obj, const char *const *pw, s
     archive_read_support_filter_lzip(a);
     archive_read_support_filter_zstd(a);
     archive_read_support_filter_compress(a);
+    if (is_stream_type(obj->type)) {
+        /* A compressed stream is one member, whatever it holds.  Letting tar bid here would
+         * read content that starts with a zero block as an empty tar and hide the rest; the
+         * decompressed member is identified and unpacked on its own instead. */
+        archive_read_support_format_raw(a);
+        goto open;
+    }
     archive_read_support_format_zip(a);
     archive_read_support_format_7zip(a);
     archive_read_support_format_rar(a);
@@ -106,9 +136,7 @@ static struct archive *open_archive(struct fg_obj *obj, const char *const *pw, s
     archive_read_support_format_cab(a);
     archive_read_support_format_lha(a);
     archive_read_support_format_xar(a);
-    /* A bare compressed stream (x.gz) is one member; raw bids lowest, so tar.gz stays tar. */
-    if (is_stream_type(obj->type))
-        archive_read_support_format_raw(a);
+open:
     for (size_t i = 0; i < npw; i++)
         archive_read_add_passphrase(a, pw[i]);
     if (archive_read_open_memory(a, obj->data, obj->len) != ARCHIVE_OK) {
@@ -118,10 +146,14 @@ static struct archive *open_archive(struct fg_obj *obj, const char *const *pw, s
     return a;
 }
 
+#define MAX_RETRY_NAMES 256
+
 struct state {
     size_t members, enc_failed, enc_opened, broken;
     int ooxml, odf, jar;
     char first_enc[128];
+    char *failed[MAX_RETRY_NAMES]; /* encrypted members no candidate list opened */
+    size_t nfailed;
 };
 
 /* Reads one member's data into a capped buffer; returns 0, FG_ELIMIT or a libarchive error. */
@@ -170,10 +202,9 @@ static int one_member(struct fg_ctx *ctx, struct fg_obj *obj, struct archive *a,
     char *name = entry_name(ent);
     if (!name)
         return FG_ENOMEM;
-    if (archive_format(a) == ARCHIVE_FORMAT_RAW && !strcmp(name, "data")) {
+    if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
         free(name);
-        name = strdup("(decompressed)");
-        if (!name)
+        if (!(name = stream_member_name(obj->name ? obj->name : "")))
             return FG_ENOMEM;
     }
     note_name(st, name, st->members);
@@ -192,6 +223,8 @@ static int one_member(struct fg_ctx *ctx, struct fg_obj *obj, struct archive *a,
         if (encrypted) {
             if (!st->enc_failed++)
                 snprintf(st->first_enc, sizeof st->first_enc, "%s", name);
+            if (st->nfailed < MAX_RETRY_NAMES && (st->failed[st->nfailed] = strdup(name)))
+                st->nfailed++;
         } else {
             st->broken++;
             /* libarchive says "Unsupported" for methods it lacks (zip deflate64, implode):
@@ -209,6 +242,55 @@ static int one_member(struct fg_ctx *ctx, struct fg_obj *obj, struct archive *a,
     }
     fg_buf_free(&b);
     free(name);
+    return rc;
+}
+
+/* Index of 'name' among the failed members not yet opened, or -1. */
+static long failed_index(struct state *st, const char *name)
+{
+    for (size_t i = 0; i < st->nfailed; i++)
+        if (st->failed[i] && !strcmp(st->failed[i], name))
+            return (long)i;
+    return -1;
+}
+
+/*
+ * ZipCrypto checks a password against one byte of the member's header, so one wrong
+ * candidate in 256 passes that check; libarchive then decrypts with it, fails, and never
+ * tries the right candidate after it.  Words from mail text make such false passes common,
+ * so members that failed with the whole list are tried once more with each candidate alone.
+ */
+static int retry_one_by_one(struct fg_ctx *ctx, struct fg_obj *obj, struct state *st,
+                            const char *const *pw, size_t npw)
+{
+    int rc = FG_OK;
+    for (size_t i = 0; i < npw && st->enc_failed && rc == FG_OK; i++) {
+        struct archive *a = open_archive(obj, &pw[i], 1);
+        if (!a)
+            break;
+        struct archive_entry *ent;
+        while (rc == FG_OK && archive_read_next_header(a, &ent) == ARCHIVE_OK) {
+            char *name = entry_name(ent);
+            long k = name ? failed_index(st, name) : -1;
+            if (k >= 0) {
+                struct fg_buf b;
+                fg_buf_init(&b, fg_child_room(ctx, obj));
+                int r = read_member(ctx, obj, a, &b);
+                if (r == FG_ETIMEOUT || r == FG_ENOMEM) {
+                    rc = r;
+                } else if (r == FG_OK) {
+                    free(st->failed[k]);
+                    st->failed[k] = NULL;
+                    st->enc_failed--;
+                    st->enc_opened++;
+                    rc = fg_emit_child(ctx, obj, name, b.p, b.len, NULL, 0);
+                }
+                fg_buf_free(&b);
+            }
+            free(name);
+        }
+        archive_read_free(a);
+    }
     return rc;
 }
 
@@ -252,6 +334,10 @@ static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)
     char whybuf[256];
     snprintf(whybuf, sizeof whybuf, "%s", why ? why : "");
     archive_read_free(a);
+    if (rc == FG_OK && !is7z && st.enc_failed && st.enc_failed == st.nfailed && npw > 1)
+        rc = retry_one_by_one(ctx, obj, &st, pw, npw);
+    for (size_t i = 0; i < st.nfailed; i++)
+        free(st.failed[i]);
     if (rc == FG_ETIMEOUT || rc == FG_ENOMEM)
         return rc;
 
