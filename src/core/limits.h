@@ -31,7 +31,7 @@
 #define FG_CAP_PATH 8192          /* bytes of a whole provenance path */
 #define FG_CAP_EVIDENCE 512       /* bytes of one evidence string */
 #define FG_CAP_FINDINGS 256       /* findings kept per object; more are counted, not kept */
-#define FG_CAP_SNIFF 65536        /* bytes libmagic looks at */
+#define FG_CAP_SNIFF 8192         /* bytes libmagic looks at (binary data only) */
 #define FG_CAP_PASSWORD 128       /* bytes of one password candidate */
 #define FG_CAP_PW_POOL 4096       /* password candidates remembered per engine */
 #define FG_CAP_MAIL_KEYS 64       /* thread keys (ids, sender, subject) kept per mail */

@@ -207,6 +207,8 @@ static size_t match_any(const char *p, const char *end, const char *const *list,
 
 static int ascii_word_at(const char *text, const char *p, const char *end, const char *k)
 {
+    if (tolower((unsigned char)*p) != k[0])
+        return 0;
     size_t l = strlen(k);
     if ((size_t)(end - p) < l || strncasecmp(p, k, l))
         return 0;
@@ -237,6 +239,8 @@ static size_t keyword_at(const char *text, const char *p, const char *end)
         return w;
     for (size_t i = 0; i < NELEM(keywords); i++) {
         const char *k = keywords[i];
+        if (((unsigned char)*p | 0x20) != ((unsigned char)k[0] | 0x20))
+            continue; /* cheap first-byte test before any length or compare */
         size_t l = strlen(k);
         if ((size_t)(end - p) < l)
             continue;
@@ -317,11 +321,33 @@ static void emit(const char *t, size_t n, void (*fn)(void *, const char *, size_
         fn(arg, t, n - 1);
 }
 
+/* Bytes a keyword can start with (both cases for ASCII), so that most positions of a long
+ * text are passed over with one table look-up. */
+static void first_bytes(uint8_t tab[256])
+{
+    memset(tab, 0, 256);
+    for (size_t i = 0; i < NELEM(keywords); i++) {
+        unsigned char c = (unsigned char)keywords[i][0];
+        tab[c] = 1;
+        tab[(unsigned char)toupper(c)] = tab[(unsigned char)tolower(c)] = 1;
+    }
+    for (size_t i = 0; i < NELEM(weak_keywords); i++) {
+        unsigned char c = (unsigned char)weak_keywords[i][0];
+        tab[(unsigned char)toupper(c)] = tab[(unsigned char)tolower(c)] = 1;
+    }
+}
+
 void fg_pw_extract(const char *text, size_t len,
                    void (*fn)(void *arg, const char *pw, size_t n), void *arg)
 {
     const char *end = text + len, *p = text;
+    uint8_t starts[256];
+    first_bytes(starts);
     while (p < end) {
+        if (!starts[(unsigned char)*p]) {
+            p++;
+            continue;
+        }
         size_t kl = keyword_at(text, p, end);
         if (!kl) {
             p++;

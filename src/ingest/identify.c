@@ -132,14 +132,75 @@ static int m_mail(const uint8_t *d, size_t n)
 /* uuencoded text: a "begin NNN name" line somewhere near the start. */
 static int m_uue(const uint8_t *d, size_t n)
 {
-    size_t lim = n < 65536 ? n : 65536;
-    for (size_t i = 0; i + 10 < lim; i++) {
-        if ((i == 0 || d[i - 1] == '\n') && !memcmp(d + i, "begin ", 6) && d[i + 6] >= '0' &&
+    size_t lim = n < 65536 ? n : 65536, i = 0;
+    const uint8_t *hit;
+    while (i + 10 < lim && (hit = memmem(d + i, lim - i, "begin ", 6))) {
+        i = (size_t)(hit - d);
+        if (i + 10 < lim && (i == 0 || d[i - 1] == '\n') && d[i + 6] >= '0' &&
             d[i + 6] <= '7' && d[i + 7] >= '0' && d[i + 7] <= '7' && d[i + 8] >= '0' &&
             d[i + 8] <= '7')
             return 1;
+        i++;
     }
     return 0;
+}
+
+/* Text by content: no NUL and almost no control bytes in the first 4 KiB (or a UTF-16 BOM). */
+static int looks_text(const uint8_t *d, size_t n)
+{
+    if (HAS(d, n, 0, "\xFF\xFE") || HAS(d, n, 0, "\xFE\xFF"))
+        return 1;
+    size_t lim = n < 4096 ? n : 4096, ctl = 0;
+    for (size_t i = 0; i < lim; i++) {
+        uint8_t c = d[i];
+        if (c == 0)
+            return 0;
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B)
+            ctl++;
+    }
+    return ctl * 100 <= lim;
+}
+
+/* Case-insensitive search for a needle that starts with '<' (every mark below does). */
+static int has_ci(const uint8_t *d, size_t n, const char *needle)
+{
+    size_t l = strlen(needle);
+    const uint8_t *p = d, *end = d + n;
+    while ((size_t)(end - p) >= l && (p = memchr(p, '<', (size_t)(end - p)))) {
+        if ((size_t)(end - p) >= l && !strncasecmp((const char *)p, needle, l))
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* What kind of text: decided by our own checks, because libmagic's text rules are
+ * regular expressions that cost more than everything else in a scan of ordinary files. */
+static const char *text_type(const uint8_t *d, size_t n)
+{
+    size_t i = 0;
+    if (HAS(d, n, 0, "\xEF\xBB\xBF"))
+        i = 3;
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+        i++;
+    const uint8_t *p = d + i;
+    size_t rest = n - i, win = rest < 1024 ? rest : 1024;
+    if (HAS(p, rest, 0, "#!"))
+        return "script";
+    static const char *const html_marks[] = {"<!doctype html", "<html", "<head", "<body",
+                                             "<script", "<iframe", "<meta ", "<div", "<table",
+                                             "<form", "<a href", "<p>", "<br"};
+    if (HAS(p, rest, 0, "<?xml") || has_ci(p, win, "<svg")) {
+        if (has_ci(p, win, "<svg"))
+            return "svg";
+        if (has_ci(p, win, "<html"))
+            return "html";
+        return "xml";
+    }
+    for (size_t k = 0; k < sizeof html_marks / sizeof html_marks[0]; k++)
+        if (has_ci(p, win, html_marks[k]))
+            return "html";
+    return "text";
 }
 
 struct sniffer {
@@ -190,6 +251,8 @@ const char *fg_identify(struct fg_scanner *sc, const uint8_t *d, size_t n)
             return sniffers[i].type;
     if (n == 0)
         return "empty";
+    if (looks_text(d, n))
+        return text_type(d, n);
     const char *mime = sc && sc->magic ? magic_buffer(sc->magic, d, n < FG_CAP_SNIFF ? n : FG_CAP_SNIFF)
                                        : NULL;
     if (mime)
