@@ -314,8 +314,12 @@ static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)
     struct archive_entry *ent;
     int rc = FG_OK, r;
     while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        /* Only directories and links carry no data.  Mode bits come from the archive, so a
+         * member marked FIFO or device may still hold a payload that extractors write out:
+         * anything else is read like a file. */
         mode_t ft = archive_entry_filetype(ent);
-        if (ft && ft != AE_IFREG) {
+        if (ft == AE_IFDIR || ft == AE_IFLNK ||
+            (archive_entry_hardlink(ent) && archive_entry_size(ent) == 0)) {
             archive_read_data_skip(a);
             continue;
         }
