@@ -12,6 +12,12 @@ const struct fg_unpacker *const fg_unpackers[] = {
     &fg_unpack_mime,
     &fg_unpack_uuencode,
     &fg_unpack_archive,
+    &fg_unpack_ole,
+    &fg_unpack_tnef,
+    &fg_unpack_mspack,
+    &fg_unpack_pdf,
+    &fg_unpack_rtf,
+    &fg_unpack_binhex,
     NULL,
 };
 
