@@ -41,6 +41,37 @@
 #define FG_CAP_7Z_ITEMS (1u << 20) /* files, folders, pack streams or substreams per header */
 #define FG_CAP_7Z_CODERS 16        /* coders, and in/out streams, in one 7z folder */
 
+/* Caps inside parsers, each against one way hostile input can make that parser (or the
+ * library under it) work or allocate without bound. */
+/* unpack_pdf.c */
+/* Indirect objects we look at in one PDF.  qpdf keeps every object it has resolved, about
+ * 3 KB for a small dictionary, so this bounds its memory near 700 MB; large real documents
+ * have tens of thousands. */
+#define FG_CAP_PDF_OBJECTS (1u << 18)
+/* Filters in one chain; real files use one or two. */
+#define FG_CAP_PDF_FILTERS 16
+/* Objects visited while looking for file specifications, and how deep. */
+#define FG_CAP_PDF_WALK 4000000L
+#define FG_CAP_PDF_WALK_DEPTH 32
+/* unpack_rtf.c */
+/* Group nesting we track; deeper groups behave like the deepest one tracked. */
+#define FG_CAP_RTF_DEPTH 1024
+/* Letters of a control word that are compared; Word's own limit is lower. */
+#define FG_CAP_RTF_WORD 32
+/* unpack_mspack.c */
+/* No structure libmspack needs is near this; a larger request comes from a hostile length
+ * field (read_sys_file() allocates a size taken from the directory). */
+#define FG_CAP_MSPACK_ALLOC (64u << 20)
+/* unpack_ole.c */
+#define FG_CAP_OLE_DEPTH 64     /* storages inside storages; real files use a handful */
+#define FG_CAP_OLE_DIR_RECURSION 1000   /* frames libgsf's directory reader may stack up */
+#define FG_CAP_OLE_SORT_COST 50000000ULL /* sibling comparisons libgsf's sorted inserts may do */
+#define FG_CAP_OLE_BAT_BITMAP (512u << 10) /* stack bytes libgsf takes to walk one chain */
+#define FG_CAP_OLE_CLSIDS 8 /* class ids listed in one ole2.clsid finding */
+/* unpack_archive.c */
+/* Encrypted zip members remembered for the one-password-at-a-time retry. */
+#define FG_CAP_RETRY_MEMBERS 256
+
 enum fg_limit_kind {
     FG_LIM_DEPTH,
     FG_LIM_OBJECT_SIZE,

@@ -146,13 +146,11 @@ open:
     return a;
 }
 
-#define MAX_RETRY_NAMES 256
-
 struct state {
     size_t members, enc_failed, enc_opened, broken;
     int ooxml, odf, jar;
     char first_enc[128];
-    char *failed[MAX_RETRY_NAMES]; /* encrypted members no candidate list opened */
+    char *failed[FG_CAP_RETRY_MEMBERS]; /* encrypted members no candidate list opened */
     size_t nfailed;
 };
 
@@ -223,7 +221,7 @@ static int one_member(struct fg_ctx *ctx, struct fg_obj *obj, struct archive *a,
         if (encrypted) {
             if (!st->enc_failed++)
                 snprintf(st->first_enc, sizeof st->first_enc, "%s", name);
-            if (st->nfailed < MAX_RETRY_NAMES && (st->failed[st->nfailed] = strdup(name)))
+            if (st->nfailed < FG_CAP_RETRY_MEMBERS && (st->failed[st->nfailed] = strdup(name)))
                 st->nfailed++;
         } else {
             st->broken++;

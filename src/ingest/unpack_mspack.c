@@ -18,10 +18,6 @@
 
 static const char *const mspack_types[] = {"chm", "szdd", "kwaj", NULL};
 
-/* No structure libmspack needs is near this; a larger request comes from a hostile length
- * field (read_sys_file() allocates a size taken from the directory). */
-#define ALLOC_CAP (64u << 20)
-
 #define HANDLE_MAGIC 0x66676d73u /* "fgms" */
 
 enum { H_SRC, H_SINK };
@@ -147,7 +143,7 @@ static void ms_message(struct mspack_file *file, const char *format, ...)
 static void *ms_alloc(struct mspack_system *self, size_t bytes)
 {
     (void)self;
-    return bytes > ALLOC_CAP ? NULL : malloc(bytes ? bytes : 1);
+    return bytes > FG_CAP_MSPACK_ALLOC ? NULL : malloc(bytes ? bytes : 1);
 }
 
 static void ms_free(void *ptr) { free(ptr); }

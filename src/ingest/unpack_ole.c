@@ -18,11 +18,6 @@
 static const char *const ole_types[] = {"ole2", "ole10native", NULL};
 
 #define CHUNK 65536
-#define MAX_STORAGE_DEPTH 64     /* storages inside storages; real files use a handful */
-#define MAX_DIR_RECURSION 1000   /* frames libgsf's directory reader may stack up */
-#define MAX_SORT_COST 50000000ULL /* sibling comparisons libgsf's sorted inserts may do */
-#define MAX_BAT_BITMAP (512u << 10) /* stack bytes libgsf takes to walk one chain */
-#define MAX_CLSIDS 8
 
 /* ---- pre-flight: what libgsf will do with the directory, without recursion ----
  * libgsf reads the directory tree recursively (prev, next and child links), inserts each
@@ -80,7 +75,7 @@ static const char *cfb_open(struct cfb *c, const uint8_t *d, size_t n)
     if (nfat > c->nsect)
         return "more FAT sectors than the file holds";
     c->nblocks = (uint64_t)nfat * (c->ssz / 4);
-    if (c->nblocks / 8 + 1 > MAX_BAT_BITMAP)
+    if (c->nblocks / 8 + 1 > FG_CAP_OLE_BAT_BITMAP)
         return "allocation table too large";
     c->fat = malloc(((size_t)nfat + 1) * sizeof *c->fat);
     if (!c->fat)
@@ -168,13 +163,13 @@ static const char *cfb_dir_walk(const struct cfb *c, const uint32_t *dir, size_t
             type = 5; /* libgsf treats entry 0 as the root whatever it says */
         if (type != 1 && type != 2 && type != 5)
             continue;
-        if (it.depth > MAX_DIR_RECURSION) {
+        if (it.depth > FG_CAP_OLE_DIR_RECURSION) {
             why = "directory tree too deep";
             break;
         }
         if (it.parent != UINT32_MAX)
             cost += kids[it.parent]++; /* g_list_insert_sorted() walks the siblings */
-        if (cost > MAX_SORT_COST) {
+        if (cost > FG_CAP_OLE_SORT_COST) {
             why = "too many entries in one storage";
             break;
         }
@@ -214,7 +209,7 @@ static const char *cfb_preflight(const uint8_t *d, size_t n)
         long nmini = cfb_chain(&c, minifat, NULL);
         if (nmini < 0)
             why = "out of memory";
-        else if ((uint64_t)nmini * (c.ssz / 4) / 8 + 1 > MAX_BAT_BITMAP)
+        else if ((uint64_t)nmini * (c.ssz / 4) / 8 + 1 > FG_CAP_OLE_BAT_BITMAP)
             why = "mini allocation table too large";
     }
     if (!why) {
@@ -261,7 +256,7 @@ static void note_clsid(struct walk *w, GsfInput *storage, const char *path)
     if (!GSF_IS_INFILE_MSOLE(storage) ||
         !gsf_infile_msole_get_class_id(GSF_INFILE_MSOLE(storage), id) || !memcmp(id, zero, 16))
         return;
-    if (w->nclsid++ >= MAX_CLSIDS)
+    if (w->nclsid++ >= FG_CAP_OLE_CLSIDS)
         return;
     char g[40];
     snprintf(g, sizeof g, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
@@ -347,9 +342,9 @@ static int walk_child(struct walk *w, GsfInfile *dir, int i, const char *prefix,
                        "stream could not be opened (broken block chain)");
     } else if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) {
         note_clsid(w, child, path);
-        if (depth + 1 >= MAX_STORAGE_DEPTH)
+        if (depth + 1 >= FG_CAP_OLE_DEPTH)
             fg_finding_add(w->ctx, w->obj, "malformed.member", FG_SEV_LOW, 1, path,
-                           "storages nested more than %d deep", MAX_STORAGE_DEPTH);
+                           "storages nested more than %d deep", FG_CAP_OLE_DEPTH);
         else
             rc = walk_storage(w, GSF_INFILE(child), path, depth + 1);
     } else {

@@ -19,16 +19,6 @@
 #include "../core/buf.h"
 #include "unpack.h"
 
-/* Indirect objects we look at in one PDF.  qpdf keeps every object it has resolved, about
- * 3 KB for a small dictionary, so this bounds its memory near 700 MB; large real documents
- * have tens of thousands. */
-#define PDF_MAX_REFS (1u << 18)
-/* Filters in one chain; real files use one or two. */
-#define PDF_MAX_FILTERS 16
-/* Objects visited while looking for file specifications, and how deep. */
-#define PDF_WALK_BUDGET 4000000L
-#define PDF_WALK_DEPTH 32
-
 static const char *const pdf_types[] = {"pdf", NULL};
 
 struct ref {
@@ -55,7 +45,7 @@ struct pdfdoc {
     size_t nnames, capnames;
     long walk_budget;
     size_t ntop;     /* objects found by scan_refs(); object stream members come on top */
-    int refs_capped; /* PDF_MAX_REFS objects in all: the rest were not looked at */
+    int refs_capped; /* FG_CAP_PDF_OBJECTS objects in all: the rest were not looked at */
     /* In an encrypted file the strings of objects (a /JS action, say) are encrypted too:
      * their decrypted text is collected here and scanned as one child. */
     int encrypted;
@@ -146,10 +136,10 @@ static int scan_refs(struct pdfdoc *d, struct refs *r)
         const uint8_t *i = digits_before(s, q, &id);
         if (!i || id <= 0 || id > 0x7fffffffL || gen > 65535)
             continue;
-        if (r->n >= PDF_MAX_REFS) {
+        if (r->n >= FG_CAP_PDF_OBJECTS) {
             /* Repeats of one header cost nothing: only distinct objects count. */
             refs_sort_unique(r);
-            if (r->n >= PDF_MAX_REFS / 2) {
+            if (r->n >= FG_CAP_PDF_OBJECTS / 2) {
                 d->refs_capped = 1;
                 break;
             }
@@ -429,8 +419,8 @@ static int early_change(qpdf_data q, qpdf_oh parms)
 /* ---- decoding one stream ---- */
 
 struct chain {
-    qpdf_oh filter[PDF_MAX_FILTERS];
-    qpdf_oh parms[PDF_MAX_FILTERS];
+    qpdf_oh filter[FG_CAP_PDF_FILTERS];
+    qpdf_oh parms[FG_CAP_PDF_FILTERS];
     int n;
 };
 
@@ -448,7 +438,7 @@ static int get_chain(qpdf_data q, qpdf_oh dict, struct chain *c, char *why, size
         c->n = 1;
     } else if (qpdf_oh_is_array(q, f)) {
         int n = qpdf_oh_get_array_n_items(q, f);
-        if (n > PDF_MAX_FILTERS) {
+        if (n > FG_CAP_PDF_FILTERS) {
             snprintf(why, whylen, "%d filters in one chain", n);
             rc = -1;
             n = 0;
@@ -693,7 +683,7 @@ static int walk_dict(struct pdfdoc *d, qpdf_oh h, int depth)
 static int walk(struct pdfdoc *d, qpdf_oh h, int depth)
 {
     qpdf_data q = d->q;
-    if (depth > PDF_WALK_DEPTH || d->walk_budget <= 0)
+    if (depth > FG_CAP_PDF_WALK_DEPTH || d->walk_budget <= 0)
         return FG_OK;
     if ((--d->walk_budget & 1023) == 0 && fg_ctx_expired(d->ctx))
         return FG_ETIMEOUT;
@@ -753,7 +743,7 @@ static int objstm_members(struct pdfdoc *d, qpdf_oh h, struct refs *members)
                                      sizeof why);
     int rc = st == ST_TIMEOUT ? FG_ETIMEOUT : FG_OK;
     for (size_t i = 0; st == ST_OK && i < len && n-- > 0 && !rc;) {
-        if (d->ntop + members->n >= PDF_MAX_REFS) {
+        if (d->ntop + members->n >= FG_CAP_PDF_OBJECTS) {
             d->refs_capped = 1;
             break;
         }
@@ -893,7 +883,7 @@ static int run(struct pdfdoc *d)
     if (!rc && d->refs_capped)
         fg_finding_add(d->ctx, d->obj, "limit.objects", FG_SEV_LOW, 1, NULL,
                        "more than %u PDF objects; the rest were not examined",
-                       PDF_MAX_REFS / 2);
+                       FG_CAP_PDF_OBJECTS / 2);
     free(top.v);
     free(members.v);
     return rc;
@@ -901,7 +891,7 @@ static int run(struct pdfdoc *d)
 
 static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)
 {
-    struct pdfdoc d = {.ctx = ctx, .obj = obj, .walk_budget = PDF_WALK_BUDGET};
+    struct pdfdoc d = {.ctx = ctx, .obj = obj, .walk_budget = FG_CAP_PDF_WALK};
     int rc = open_doc(&d);
     if (rc)
         return rc;

@@ -16,10 +16,6 @@
 #include "../core/buf.h"
 #include "unpack.h"
 
-/* Group nesting we track; deeper groups behave like the deepest one tracked. */
-#define RTF_MAX_DEPTH 1024
-/* Letters of a control word that are compared; Word's own limit is lower. */
-#define RTF_MAX_WORD 32
 /* How often (in input bytes) the time limit is checked. */
 #define RTF_TICK (1u << 20)
 
@@ -99,14 +95,14 @@ struct rtf {
     const uint8_t *p;
     size_t n, i;
     size_t depth;
-    uint8_t skip[RTF_MAX_DEPTH]; /* per group: 1 if its text is not part of the object */
-    uint8_t star[RTF_MAX_DEPTH]; /* per group: \* seen, the next word is a destination */
+    uint8_t skip[FG_CAP_RTF_DEPTH]; /* per group: 1 if its text is not part of the object */
+    uint8_t star[FG_CAP_RTF_DEPTH]; /* per group: \* seen, the next word is a destination */
     struct objdata od;
 };
 
 static uint8_t *group_flag(struct rtf *r, uint8_t *arr)
 {
-    return &arr[r->depth < RTF_MAX_DEPTH ? r->depth : RTF_MAX_DEPTH - 1];
+    return &arr[r->depth < FG_CAP_RTF_DEPTH ? r->depth : FG_CAP_RTF_DEPTH - 1];
 }
 
 /* ---- OLE1 and Packager ---- */
@@ -303,7 +299,7 @@ static void bin_run(struct rtf *r, long n)
  * control symbol. */
 static void control(struct rtf *r)
 {
-    char word[RTF_MAX_WORD + 1];
+    char word[FG_CAP_RTF_WORD + 1];
     size_t wl = 0;
     if (r->i >= r->n)
         return;
@@ -317,7 +313,7 @@ static void control(struct rtf *r)
         return;
     }
     while (r->i < r->n && (((c = r->p[r->i]) | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
-        if (wl < RTF_MAX_WORD)
+        if (wl < FG_CAP_RTF_WORD)
             word[wl++] = (char)c;
         r->i++;
     }

@@ -61,6 +61,22 @@ static void test_rules_directory_and_severity(void **state)
     fg_engine_free(e);
 }
 
+/* Two rules on one object, with odd-length strings: libyara's match records are then
+ * unaligned, which the sanitizer build must tolerate (regression). */
+static void test_two_rules_one_object(void **state)
+{
+    (void)state;
+    fg_engine *e = tu_engine("rule A { strings: $a = \"MARKER_RL_9999\" condition: $a }\n"
+                             "rule B { strings: $b = \"MARKER_PLAIN_JS_55\" condition: $b }\n");
+    const char *t = "xx MARKER_RL_9999 yy MARKER_PLAIN_JS_55 zz\n";
+    fg_result *r = tu_scan(e, "two.txt", t, strlen(t));
+    assert_true(tu_has_finding(r, "yara.A"));
+    assert_true(tu_has_finding(r, "yara.B"));
+    assert_non_null(strstr(tu_object(r, NULL)->findings[1].evidence, "$b@0x15"));
+    fg_result_free(r);
+    fg_engine_free(e);
+}
+
 static void test_compile_error_names_file_and_line(void **state)
 {
     (void)state;
@@ -180,6 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_builtin_rules_find_eicar),
         T(test_rules_directory_and_severity),
+        T(test_two_rules_one_object),
         T(test_compile_error_names_file_and_line),
         T(test_hash_lists),
         T(test_password_file),
