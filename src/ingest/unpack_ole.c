@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../core/buf.h"
+#include "ole_package.h"
 #include "unpack.h"
 
 static const char *const ole_types[] = {"ole2", "ole10native", NULL};
@@ -409,78 +410,30 @@ static int unpack_ole2(struct fg_ctx *ctx, struct fg_obj *obj)
 
 /* ---- Ole10Native (OLE1 Package) ---- */
 
-/* A NUL-terminated string at *off; advances past the NUL.  NULL if it runs off the end. */
-static const char *view_cstr(const struct fg_view *v, size_t *off)
-{
-    const uint8_t *p = fg_view_at(v, *off, 0);
-    if (!p)
-        return NULL;
-    const uint8_t *nul = memchr(p, 0, v->len - *off);
-    if (!nul)
-        return NULL;
-    *off += (size_t)(nul - p) + 1;
-    return (const char *)p;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *b = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '\\' || *p == '/')
-            b = p + 1;
-    return b;
-}
-
-static int native_broken(struct fg_ctx *ctx, struct fg_obj *obj, const char *what)
-{
-    fg_finding_add(ctx, obj, "malformed.member", FG_SEV_LOW, 1, obj->name,
-                   "Ole10Native package is broken: %s", what);
-    return FG_OK;
-}
-
 /*
- * The layout (no library reads it): u32 size of the rest, u16 flags (2 for a Package),
- * label, original path, u32, u32, temporary path (each string NUL-terminated ANSI), u32
- * data size, data; Unicode copies of the names may follow and are ignored.  Other OLE1
- * objects (a Paintbrush picture ...) keep raw data after the size and are left alone:
- * the stream itself has been scanned as a whole.
+ * The stream is a u32 size of the rest, then the OLE1 object's native data.  For a Package
+ * (u16 flags 2) that is the Packager layout, parsed in ole_package.c.  Other OLE1 objects (a
+ * Paintbrush picture ...) keep raw data there and are left alone: the stream itself has been
+ * scanned as a whole.
  */
 static int unpack_ole10native(struct fg_ctx *ctx, struct fg_obj *obj)
 {
     struct fg_view v = {obj->data, obj->len};
-    uint32_t total, u1, u2, dsize;
     uint16_t flags;
-    size_t off = 6;
-    if (fg_view_u32le(&v, 0, &total) || fg_view_u16le(&v, 4, &flags))
-        return native_broken(ctx, obj, "header is truncated");
+    if (fg_view_u16le(&v, 4, &flags)) {
+        fg_finding_add(ctx, obj, "malformed.member", FG_SEV_LOW, 1, obj->name,
+                       "Ole10Native header is truncated");
+        return FG_OK;
+    }
     if (flags != 2)
         return FG_OK;
-    const char *label = view_cstr(&v, &off);
-    const char *orig = label ? view_cstr(&v, &off) : NULL;
-    if (!orig || fg_view_u32le(&v, off, &u1) || fg_view_u32le(&v, off + 4, &u2))
-        return native_broken(ctx, obj, "names are truncated");
-    off += 8;
-    const char *tmp = view_cstr(&v, &off);
-    if (!tmp || fg_view_u32le(&v, off, &dsize))
-        return native_broken(ctx, obj, "temporary path is truncated");
-    off += 4;
-    const char *name = *base_name(orig) ? base_name(orig)
-                       : *base_name(tmp) ? base_name(tmp)
-                       : *label          ? label
-                                         : "(package)";
-    size_t avail = v.len - off;
-    if (dsize > avail) {
-        /* Scan what is there: a payload cut short is still worth a signature. */
-        fg_finding_add(ctx, obj, "malformed.member", FG_SEV_LOW, 1, name,
-                       "Ole10Native data size %u exceeds the %zu bytes present", dsize, avail);
-        dsize = (uint32_t)avail;
+    int rc = fg_ole_package_emit(ctx, obj, obj->data + 4, obj->len - 4);
+    if (rc == -1) {
+        fg_finding_add(ctx, obj, "malformed.member", FG_SEV_LOW, 1, obj->name,
+                       "Ole10Native package layout does not parse");
+        return FG_OK;
     }
-    /* The leading size and the two u32 fields are not checked: writers disagree on them,
-     * and the data size is what the packager itself uses. */
-    (void)total;
-    (void)u1;
-    (void)u2;
-    return fg_emit_child(ctx, obj, name, obj->data + off, dsize, NULL, 0);
+    return rc;
 }
 
 static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../core/buf.h"
+#include "ole_package.h"
 #include "unpack.h"
 
 /* How often (in input bytes) the time limit is checked. */
@@ -127,60 +128,6 @@ static int ole1_string(const struct fg_view *v, size_t *off, char *out, size_t o
     return 0;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *b = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '\\' || *p == '/')
-            b = p + 1;
-    return b;
-}
-
-/* NUL-terminated string at *off, copied (truncated) into out. */
-static int c_string(const struct fg_view *v, size_t *off, char *out, size_t outlen)
-{
-    const uint8_t *s = fg_view_at(v, *off, 0);
-    if (!s)
-        return -1;
-    const uint8_t *z = memchr(s, 0, v->len - *off);
-    if (!z)
-        return -1;
-    size_t len = (size_t)(z - s);
-    size_t k = len < outlen - 1 ? len : outlen - 1;
-    memcpy(out, s, k);
-    out[k] = 0;
-    *off += len + 1;
-    return 0;
-}
-
-/*
- * The Packager's native data: u16 signature (2), label\0, source path\0, u16 reserved,
- * u16 kind (3 = embedded file, 1 = link), u32 length + temporary path, u32 length + the
- * file's bytes.  Emits the file under its label (else the base name of a path).
- * Returns 0 or FG_ETIMEOUT/FG_ENOMEM; -1 when the layout does not hold.
- */
-static int emit_package(struct rtf *r, const uint8_t *d, size_t len)
-{
-    struct fg_view v = {d, len};
-    char label[FG_CAP_NAME], src[FG_CAP_NAME], tmp[FG_CAP_NAME];
-    size_t off = 2;
-    uint32_t size;
-    if (len < 2 || c_string(&v, &off, label, sizeof label) ||
-        c_string(&v, &off, src, sizeof src))
-        return -1;
-    off += 4; /* reserved, kind: a link has no data, and the size check below says so */
-    if (ole1_string(&v, &off, tmp, sizeof tmp) || fg_view_u32le(&v, off, &size))
-        return -1;
-    off += 4;
-    const char *name = label[0] ? label : src[0] ? base_name(src) : tmp[0] ? base_name(tmp)
-                                                                         : "Package";
-    size_t have = len - off < size ? len - off : size;
-    if (have < size)
-        fg_finding_add(r->ctx, r->obj, "malformed.member", FG_SEV_LOW, 1, name,
-                       "Package data is truncated: %zu of %u bytes", have, size);
-    return fg_emit_child(r->ctx, r->obj, name, d + off, have, NULL, 0);
-}
-
 /*
  * OLE1 ObjectHeader: u32 OLEVersion, u32 FormatID (2 = embedded), ClassName, TopicName,
  * ItemName, then for an embedded object u32 NativeDataSize and NativeData.  Word does not
@@ -205,7 +152,7 @@ static int emit_ole1(struct rtf *r, const uint8_t *d, size_t len)
         fg_finding_add(r->ctx, r->obj, "malformed.member", FG_SEV_LOW, 1, name,
                        "OLE1 native data is truncated: %zu of %u bytes", have, size);
     if (!strcmp(cls, "Package")) {
-        int rc = emit_package(r, d + off, have);
+        int rc = fg_ole_package_emit(r->ctx, r->obj, d + off, have);
         if (rc != -1)
             return rc;
         fg_finding_add(r->ctx, r->obj, "malformed.member", FG_SEV_LOW, 1, name,

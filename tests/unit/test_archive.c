@@ -18,14 +18,6 @@ static void sh(const char *cmd)
         fail_msg("command failed: %s", cmd);
 }
 
-static void put(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static fg_engine *engine_with(const struct fg_limits *l)
 {
     fg_engine *e = NULL;
@@ -69,7 +61,7 @@ static void test_formats(void **state)
         {"gcab -c t.cab eicar.com", "t.cab", "cab"},
     };
     fg_engine *e = engine_with(NULL);
-    put("eicar.com", EICAR);
+    tu_write("eicar.com", EICAR);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sh(cases[i].make);
         fg_result *r = scan_file(e, cases[i].file);
@@ -93,8 +85,8 @@ static void test_formats(void **state)
 static void test_ooxml_type_and_japanese_name(void **state)
 {
     (void)state;
-    put("[Content_Types].xml", "<Types/>");
-    put("請求書.txt", EICAR);
+    tu_write("[Content_Types].xml", "<Types/>");
+    tu_write("請求書.txt", EICAR);
     sh("zip -q d.docx '[Content_Types].xml' 請求書.txt");
     fg_engine *e = engine_with(NULL);
     fg_result *r = scan_file(e, "d.docx");
@@ -108,7 +100,7 @@ static void test_depth_limit(void **state)
 {
     (void)state;
     /* Harmless content: stored zips would show EICAR's raw bytes at every level. */
-    put("n0", "just some text");
+    tu_write("n0", "just some text");
     sh("for i in 1 2 3 4 5 6; do zip -q -j n$i.zip n$((i-1))* && rm -f n$((i-1))*; done");
     struct fg_limits l;
     fg_limits_default(&l);
@@ -178,8 +170,8 @@ static void test_object_count_limit(void **state)
 static void test_truncated_and_flipped(void **state)
 {
     (void)state;
-    put("eicar.com", EICAR);
-    put("b.txt", "hello hello hello hello hello hello");
+    tu_write("eicar.com", EICAR);
+    tu_write("b.txt", "hello hello hello hello hello hello");
     sh("zip -q t.zip eicar.com b.txt && tar czf t.tgz eicar.com b.txt && 7z a -bd -bso0 t.7z eicar.com b.txt");
     static const char *const files[] = {"t.zip", "t.tgz", "t.7z"};
     fg_engine *e = engine_with(NULL);

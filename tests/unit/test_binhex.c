@@ -18,24 +18,7 @@
     "rule MRSRC { meta: severity = \"info\" strings: $a = \"MARKER_BINHEX_RSRC\" "         \
     "condition: $a }\n"
 
-struct bytes {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void put(struct bytes *b, const void *d, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->len, d, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void putc_(struct bytes *b, uint8_t c) { put(b, &c, 1); }
+static void putc_(struct tu_bytes *b, uint8_t c) { tu_bytes_put(b, &c, 1); }
 
 /* CRC-16/XMODEM, bit by bit: polynomial 0x1021, initial value 0. */
 static uint16_t crc16(const uint8_t *d, size_t n)
@@ -49,13 +32,13 @@ static uint16_t crc16(const uint8_t *d, size_t n)
     return crc;
 }
 
-static void be16(struct bytes *b, uint16_t v)
+static void be16(struct tu_bytes *b, uint16_t v)
 {
     putc_(b, (uint8_t)(v >> 8));
     putc_(b, (uint8_t)v);
 }
 
-static void be32(struct bytes *b, uint32_t v)
+static void be32(struct tu_bytes *b, uint32_t v)
 {
     be16(b, (uint16_t)(v >> 16));
     be16(b, (uint16_t)v);
@@ -65,26 +48,26 @@ static void be32(struct bytes *b, uint32_t v)
  * the data fork's CRC, bit 1 the header's. */
 enum { SPOIL_DATA = 1, SPOIL_HEADER = 2 };
 
-static void binhex_plain(struct bytes *o, const char *name, const void *data, size_t dn,
+static void binhex_plain(struct tu_bytes *o, const char *name, const void *data, size_t dn,
                          const void *rsrc, size_t rn, int spoil)
 {
     size_t start = o->len;
     putc_(o, (uint8_t)strlen(name));
-    put(o, name, strlen(name));
+    tu_bytes_put(o, name, strlen(name));
     putc_(o, 0);
-    put(o, "TEXTttxt", 8);
+    tu_bytes_put(o, "TEXTttxt", 8);
     be16(o, 0);
     be32(o, (uint32_t)dn);
     be32(o, (uint32_t)rn);
     be16(o, (uint16_t)(crc16(o->p + start, o->len - start) ^ (spoil & SPOIL_HEADER ? 1 : 0)));
-    put(o, data, dn);
+    tu_bytes_put(o, data, dn);
     be16(o, (uint16_t)(crc16(data, dn) ^ (spoil & SPOIL_DATA ? 0x0101 : 0)));
-    put(o, rsrc, rn);
+    tu_bytes_put(o, rsrc, rn);
     be16(o, crc16(rsrc, rn));
 }
 
 /* Run-length coding: runs of 3..255 become byte, 0x90, count; 0x90 itself is 0x90 0x00. */
-static void rle(struct bytes *o, const uint8_t *d, size_t n)
+static void rle(struct tu_bytes *o, const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n;) {
         size_t run = 1;
@@ -107,12 +90,12 @@ static void rle(struct bytes *o, const uint8_t *d, size_t n)
 }
 
 /* 6-bit text, 64 characters a line, between ':' markers, after the BinHex line. */
-static void text6(struct bytes *o, const uint8_t *d, size_t n)
+static void text6(struct tu_bytes *o, const uint8_t *d, size_t n)
 {
     static const char abc[] =
         "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr";
     const char *intro = "(This file must be converted with BinHex 4.0)\r\n\r\n:";
-    put(o, intro, strlen(intro));
+    tu_bytes_put(o, intro, strlen(intro));
     size_t col = 1;
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
@@ -121,18 +104,18 @@ static void text6(struct bytes *o, const uint8_t *d, size_t n)
         for (size_t k = 0; k < chars; k++) {
             putc_(o, (uint8_t)abc[(v >> (18 - 6 * k)) & 63]);
             if (++col == 64) {
-                put(o, "\r\n", 2);
+                tu_bytes_put(o, "\r\n", 2);
                 col = 0;
             }
         }
     }
-    put(o, ":\r\n", 3);
+    tu_bytes_put(o, ":\r\n", 3);
 }
 
-static void binhex(struct bytes *o, const char *name, const void *data, size_t dn,
+static void binhex(struct tu_bytes *o, const char *name, const void *data, size_t dn,
                    const void *rsrc, size_t rn, int spoil)
 {
-    struct bytes plain = {0}, coded = {0};
+    struct tu_bytes plain = {0}, coded = {0};
     binhex_plain(&plain, name, data, dn, rsrc, rn, spoil);
     rle(&coded, plain.p, plain.len);
     text6(o, coded.p, coded.len);
@@ -153,24 +136,6 @@ static size_t report_data(uint8_t *d)
     return n;
 }
 
-static int object_has(const fg_result *r, const char *suffix, const char *id)
-{
-    const struct fg_object_info *o = tu_object(r, suffix);
-    if (!o)
-        return 0;
-    for (size_t i = 0; i < o->nfindings; i++)
-        if (!strcmp(o->findings[i].id, id))
-            return 1;
-    return 0;
-}
-
-static void dump(const fg_result *r)
-{
-    char *j = fg_result_json(r);
-    print_message("%s\n", j);
-    free(j);
-}
-
 static void test_encoder_crc(void **state)
 {
     (void)state;
@@ -183,18 +148,18 @@ static void test_report(void **state)
     uint8_t data[2048];
     size_t dn = report_data(data);
     static const char rsrc[] = "resource MARKER_BINHEX_RSRC";
-    struct bytes f = {0};
-    put(&f, "Subject: files\n\nHere you go.\n\n", 30);
+    struct tu_bytes f = {0};
+    tu_bytes_put(&f, "Subject: files\n\nHere you go.\n\n", 30);
     binhex(&f, "report.txt", data, dn, rsrc, sizeof rsrc - 1, 0);
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "mail.hqx", f.p, f.len);
-    if (!object_has(r, "mail.hqx > report.txt", "yara.MHQX"))
-        dump(r);
+    if (!tu_object_has(r, "mail.hqx > report.txt", "yara.MHQX"))
+        tu_dump(r);
     assert_string_equal(tu_object(r, NULL)->type, "binhex");
-    assert_true(object_has(r, "mail.hqx > report.txt", "yara.MHQX"));
+    assert_true(tu_object_has(r, "mail.hqx > report.txt", "yara.MHQX"));
     assert_int_equal(tu_object(r, "mail.hqx > report.txt")->size, dn);
-    assert_true(object_has(r, "mail.hqx > report.txt.rsrc", "yara.MRSRC"));
-    assert_false(object_has(r, "mail.hqx", "yara.MHQX"));
+    assert_true(tu_object_has(r, "mail.hqx > report.txt.rsrc", "yara.MRSRC"));
+    assert_false(tu_object_has(r, "mail.hqx", "yara.MHQX"));
     assert_false(tu_has_finding(r, "malformed.*"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -213,7 +178,7 @@ static void test_crc_mismatch(void **state)
     } cases[] = {{SPOIL_DATA, "data fork CRC"}, {SPOIL_HEADER, "header CRC"}};
     fg_engine *e = tu_engine(RULES);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct bytes f = {0};
+        struct tu_bytes f = {0};
         binhex(&f, "report.txt", data, dn, "", 0, cases[i].spoil);
         fg_result *r = tu_scan(e, "bad.hqx", f.p, f.len);
         const struct fg_object_info *root = tu_object(r, NULL);
@@ -222,9 +187,9 @@ static void test_crc_mismatch(void **state)
             found += !strcmp(root->findings[k].id, "malformed.member") &&
                      strstr(root->findings[k].message, cases[i].what);
         if (found != 1)
-            dump(r);
+            tu_dump(r);
         assert_int_equal(found, 1);
-        assert_true(object_has(r, "bad.hqx > report.txt", "yara.MHQX"));
+        assert_true(tu_object_has(r, "bad.hqx > report.txt", "yara.MHQX"));
         assert_null(tu_object(r, "report.txt.rsrc")); /* empty resource fork: no child */
         fg_result_free(r);
         free(f.p);
@@ -238,15 +203,15 @@ static void test_truncated_fork(void **state)
     (void)state;
     uint8_t data[2048];
     size_t dn = report_data(data);
-    struct bytes f = {0};
+    struct tu_bytes f = {0};
     binhex(&f, "report.txt", data, dn, "", 0, 0);
     size_t cut = f.len - 20; /* inside the runs of zeros, after the marker */
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "cut.hqx", f.p, cut);
-    if (!object_has(r, "cut.hqx > report.txt", "yara.MHQX"))
-        dump(r);
-    assert_true(object_has(r, "cut.hqx", "malformed.member"));
-    assert_true(object_has(r, "cut.hqx > report.txt", "yara.MHQX"));
+    if (!tu_object_has(r, "cut.hqx > report.txt", "yara.MHQX"))
+        tu_dump(r);
+    assert_true(tu_object_has(r, "cut.hqx", "malformed.member"));
+    assert_true(tu_object_has(r, "cut.hqx > report.txt", "yara.MHQX"));
     assert_true(tu_object(r, "cut.hqx > report.txt")->size < dn);
     fg_result_free(r);
     fg_engine_free(e);
@@ -260,22 +225,22 @@ static void test_blocks(void **state)
     (void)state;
     uint8_t data[2048];
     size_t dn = report_data(data);
-    struct bytes f = {0};
+    struct tu_bytes f = {0};
     binhex(&f, "one.txt", "plain", 5, "", 0, 0);
     static const char broken[] = "\n-- next attachment --\n"
                                  "(This file must be converted with BinHex 4.0)\n\n:!!!:\n";
-    put(&f, broken, sizeof broken - 1);
+    tu_bytes_put(&f, broken, sizeof broken - 1);
     binhex(&f, "two.txt", data, dn, "", 0, 0);
     for (size_t i = 0; i < f.len; i++)
         if (f.p[i] == '\n')
             f.p[i] = '\r';
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "two.hqx", f.p, f.len);
-    if (!object_has(r, "two.hqx > two.txt", "yara.MHQX"))
-        dump(r);
+    if (!tu_object_has(r, "two.hqx > two.txt", "yara.MHQX"))
+        tu_dump(r);
     assert_non_null(tu_object(r, "two.hqx > one.txt"));
-    assert_true(object_has(r, "two.hqx > two.txt", "yara.MHQX"));
-    assert_true(object_has(r, "two.hqx", "malformed.member"));
+    assert_true(tu_object_has(r, "two.hqx > two.txt", "yara.MHQX"));
+    assert_true(tu_object_has(r, "two.hqx", "malformed.member"));
     assert_false(tu_has_finding(r, "malformed.binhex"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -295,7 +260,7 @@ static void test_garbage(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fg_result *r = tu_scan(e, "g.hqx", cases[i], strlen(cases[i]));
         assert_string_equal(tu_object(r, NULL)->type, "binhex");
-        assert_true(object_has(r, "g.hqx", "malformed.binhex"));
+        assert_true(tu_object_has(r, "g.hqx", "malformed.binhex"));
         assert_int_equal(fg_result_object_count(r), 1);
         fg_result_free(r);
     }
@@ -306,12 +271,12 @@ static void test_garbage(void **state)
 static void test_run_bomb(void **state)
 {
     (void)state;
-    struct bytes plain = {0}, coded = {0}, f = {0};
+    struct tu_bytes plain = {0}, coded = {0}, f = {0};
     uint32_t big = 200u << 20;
     putc_(&plain, 4);
-    put(&plain, "bomb", 4);
+    tu_bytes_put(&plain, "bomb", 4);
     putc_(&plain, 0);
-    put(&plain, "TEXTttxt", 8);
+    tu_bytes_put(&plain, "TEXTttxt", 8);
     be16(&plain, 0);
     be32(&plain, big);
     be32(&plain, 0);
@@ -334,8 +299,8 @@ static void test_run_bomb(void **state)
     fg_result *r = tu_scan(e, "bomb.hqx", f.p, f.len);
     assert_true(time(NULL) - t0 < 10);
     if (!tu_has_finding(r, "limit.*"))
-        dump(r);
-    assert_true(object_has(r, "bomb.hqx", "limit.object-size"));
+        tu_dump(r);
+    assert_true(tu_object_has(r, "bomb.hqx", "limit.object-size"));
     assert_null(tu_object(r, "> bomb"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -349,7 +314,7 @@ static void test_truncated_and_flipped(void **state)
     (void)state;
     uint8_t data[2048];
     size_t dn = report_data(data);
-    struct bytes f = {0};
+    struct tu_bytes f = {0};
     binhex(&f, "report.txt", data, dn, "rsrc", 4, 0);
     struct fg_limits l;
     fg_limits_default(&l);

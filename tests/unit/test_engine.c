@@ -13,14 +13,6 @@
 #define EICAR "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 #define EICAR_SHA256 "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
 
-static void put(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_builtin_rules_find_eicar(void **state)
 {
     (void)state;
@@ -38,9 +30,9 @@ static void test_rules_directory_and_severity(void **state)
     (void)state;
     assert_int_equal(mkdir("rules", 0700), 0);
     assert_int_equal(mkdir("rules/sub", 0700), 0);
-    put("rules/a.yar", "rule Medium_One { meta: severity = \"medium\" strings: $a = \"alpha-marker\" condition: $a }");
-    put("rules/sub/b.yara", "rule Plain_One { strings: $b = \"beta-marker\" condition: $b }");
-    put("rules/notes.txt", "this is not a rule file and must be ignored {");
+    tu_write("rules/a.yar", "rule Medium_One { meta: severity = \"medium\" strings: $a = \"alpha-marker\" condition: $a }");
+    tu_write("rules/sub/b.yara", "rule Plain_One { strings: $b = \"beta-marker\" condition: $b }");
+    tu_write("rules/notes.txt", "this is not a rule file and must be ignored {");
     fg_engine *e = NULL;
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_rules_path(e, "rules"), 0);
@@ -80,7 +72,7 @@ static void test_two_rules_one_object(void **state)
 static void test_compile_error_names_file_and_line(void **state)
 {
     (void)state;
-    put("bad.yar", "rule Ok { condition: true }\nrule Broken { strings: $a = \"x\" condition: $b }\n");
+    tu_write("bad.yar", "rule Ok { condition: true }\nrule Broken { strings: $a = \"x\" condition: $b }\n");
     fg_engine *e = NULL;
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_rules_path(e, "bad.yar"), FG_ERULES);
@@ -98,7 +90,7 @@ static void test_hash_lists(void **state)
 {
     (void)state;
     const char *other = "just a harmless text file";
-    put("deny.txt", "# known bad\n" EICAR_SHA256 "  eicar.com\n");
+    tu_write("deny.txt", "# known bad\n" EICAR_SHA256 "  eicar.com\n");
     fg_engine *e = NULL;
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_hash_file(e, FG_LIST_DENY, "deny.txt"), 0);
@@ -113,7 +105,7 @@ static void test_hash_lists(void **state)
     fg_engine_free(e);
 
     /* An allow-listed object is not examined further, even with a matching rule. */
-    put("allow.txt", EICAR_SHA256 "\n");
+    tu_write("allow.txt", EICAR_SHA256 "\n");
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_builtin_rules(e), 0);
     assert_int_equal(fg_engine_add_hash_file(e, FG_LIST_ALLOW, "allow.txt"), 0);
@@ -124,7 +116,7 @@ static void test_hash_lists(void **state)
     fg_result_free(r);
     fg_engine_free(e);
 
-    put("broken.txt", "not-a-hash\n");
+    tu_write("broken.txt", "not-a-hash\n");
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_hash_file(e, FG_LIST_DENY, "broken.txt"), FG_EINVAL);
     assert_non_null(strstr(fg_engine_error(e), "broken.txt:1"));
@@ -134,9 +126,9 @@ static void test_hash_lists(void **state)
 static void test_password_file(void **state)
 {
     (void)state;
-    put("eicar.com", EICAR);
+    tu_write("eicar.com", EICAR);
     assert_int_equal(system("zip -q -P 'two words' e.zip eicar.com"), 0);
-    put("pw.txt", "# candidates\r\nfirst\r\n\r\ntwo words\r\n");
+    tu_write("pw.txt", "# candidates\r\nfirst\r\n\r\ntwo words\r\n");
     fg_engine *e = NULL;
     assert_int_equal(fg_engine_new(&e), 0);
     assert_int_equal(fg_engine_add_builtin_rules(e), 0);
@@ -173,7 +165,7 @@ static void test_hostile_names_are_escaped(void **state)
 {
     (void)state;
     /* A right-to-left override disguising "exe" as "pdf", and an escape sequence. */
-    put("eicar.com", EICAR);
+    tu_write("eicar.com", EICAR);
     assert_int_equal(system("cp eicar.com \"$(printf 'inv\\342\\200\\256fdp.exe')\" && "
                             "cp eicar.com \"$(printf 'a\\033[2Jb')\" && zip -q n.zip inv* a*b"), 0);
     fg_engine *e = tu_engine(NULL);

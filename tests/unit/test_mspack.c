@@ -23,23 +23,6 @@ static int has_finding_on(const struct fg_object_info *o, const char *id)
     return 0;
 }
 
-/* tu_scan() loads a scanner (and libmagic) per call; loops over many inputs share one. */
-static fg_result *scan_with(fg_scanner *sc, const char *name, const void *d, size_t n)
-{
-    fg_result *r = NULL;
-    assert_int_equal(fg_scan_mem(sc, name, d, n, &r), 0);
-    assert_non_null(r);
-    return r;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* SZDD with LZSS data made only of literals: a control byte 0xFF, then 8 bytes. The marker
  * is split by control bytes, so it is found only if the data really is decompressed. */
 static uint8_t *make_szdd(const char *text, size_t *len)
@@ -50,7 +33,7 @@ static uint8_t *make_szdd(const char *text, size_t *len)
     memcpy(b, "SZDD\x88\xF0\x27\x33", 8);
     b[8] = 'A';
     b[9] = 'E'; /* the missing last character of "SETUP.EX_" */
-    put_u32(b + 10, (uint32_t)n);
+    tu_put_u32le(b + 10, (uint32_t)n);
     size_t o = 14;
     for (size_t i = 0; i < n; i++) {
         if (i % 8 == 0)
@@ -92,7 +75,7 @@ static void test_szdd_truncated(void **state)
     fg_scanner *sc = NULL;
     assert_int_equal(fg_scanner_new(e, &sc), 0);
     for (size_t cut = 8; cut < len; cut++) {
-        fg_result *r = scan_with(sc, "SETUP.EX_", b, cut);
+        fg_result *r = tu_scan_with(sc, "SETUP.EX_", b, cut);
         if (!tu_has_finding(r, "malformed.*"))
             fail_msg("SZDD cut at %zu of %zu: no malformed finding", cut, len);
         if (fg_result_verdict(r) == FG_VERDICT_CLEAN)
@@ -112,7 +95,7 @@ static uint8_t *make_kwaj(const char *text, size_t *len)
     assert_non_null(b);
     memcpy(b, "KWAJ\x88\xF0\x27\xD1", 8);
     size_t o = 14;
-    put_u32(b + o, (uint32_t)n);
+    tu_put_u32le(b + o, (uint32_t)n);
     o += 4;
     memcpy(b + o, "EVIL\0", 5);
     o += 5;
@@ -156,22 +139,14 @@ static void test_kwaj(void **state)
     free(b);
 }
 
-static void put(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Builds t.chm with chmcmd (Free Pascal's CHM compiler); 0 if it is not available. */
 static int make_chm(void)
 {
     if (access("/usr/bin/chmcmd", X_OK) != 0 && system("command -v chmcmd >/dev/null 2>&1"))
         return 0;
-    put("t.hhp", "[OPTIONS]\nCompiled file=t.chm\nDefault topic=index.html\nTitle=t\n\n"
+    tu_write("t.hhp", "[OPTIONS]\nCompiled file=t.chm\nDefault topic=index.html\nTitle=t\n\n"
                  "[FILES]\nindex.html\nsub/payload.txt\n");
-    put("index.html", "<html><body><a href=\"sub/payload.txt\">x</a></body></html>\n");
+    tu_write("index.html", "<html><body><a href=\"sub/payload.txt\">x</a></body></html>\n");
     if (system("mkdir -p sub"))
         return 0;
     /* Long enough that LZX has something to compress. */
@@ -223,7 +198,7 @@ static void test_chm(void **state)
     for (size_t pos = 0; pos < len; pos += 17) {
         memcpy(m, b, len);
         m[pos] ^= 0x5A;
-        r = scan_with(sc, "t.chm", m, len);
+        r = tu_scan_with(sc, "t.chm", m, len);
         fg_result_free(r);
     }
     fg_scanner_free(sc);

@@ -38,22 +38,6 @@ static const char *finding_evidence(const fg_result *r, const char *id)
     return NULL;
 }
 
-static fg_result *scan_with(fg_scanner *sc, const void *d, size_t n)
-{
-    fg_result *r = NULL;
-    assert_int_equal(fg_scan_mem(sc, "t.doc", d, n, &r), 0);
-    assert_non_null(r);
-    return r;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* An OLE1 Package as Word stores it in "\x01Ole10Native". */
 static size_t make_package(uint8_t *out, const char *payload)
 {
@@ -66,16 +50,16 @@ static size_t make_package(uint8_t *out, const char *payload)
     n += sizeof label;
     memcpy(out + n, path, sizeof path);
     n += sizeof path;
-    put_u32(out + n, 0x00030000);
-    put_u32(out + n + 4, (uint32_t)sizeof tmp);
+    tu_put_u32le(out + n, 0x00030000);
+    tu_put_u32le(out + n + 4, (uint32_t)sizeof tmp);
     n += 8;
     memcpy(out + n, tmp, sizeof tmp);
     n += sizeof tmp;
-    put_u32(out + n, (uint32_t)dl);
+    tu_put_u32le(out + n, (uint32_t)dl);
     n += 4;
     memcpy(out + n, payload, dl);
     n += dl;
-    put_u32(out, (uint32_t)(n - 4));
+    tu_put_u32le(out, (uint32_t)(n - 4));
     return n;
 }
 
@@ -176,7 +160,7 @@ static void test_broken_package(void **state)
         gsf_output_close(GSF_OUTPUT(ole));
         g_object_unref(ole);
         size_t n = (size_t)gsf_output_size(mem);
-        fg_result *r = scan_with(sc, gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem)), n);
+        fg_result *r = tu_scan_with(sc, "t.doc", gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem)), n);
         if (cut > 0 && !tu_has_finding(r, "malformed.member"))
             fail_msg("package cut at %zu of %zu: no malformed.member", cut, pl);
         if (!has_finding_on(tu_object(r, "t.doc > Other"), "yara.Marker"))
@@ -198,7 +182,7 @@ static void test_truncated_and_flipped(void **state)
     assert_int_equal(fg_scanner_new(e, &sc), 0);
     /* Cut anywhere from inside the header to the last byte. */
     for (size_t cut = 8; cut < len; cut += cut < 1024 ? 61 : 509) {
-        fg_result *r = scan_with(sc, b, cut);
+        fg_result *r = tu_scan_with(sc, "t.doc", b, cut);
         if (!tu_has_finding(r, "malformed.*"))
             fail_msg("cut at %zu of %zu: no malformed finding", cut, len);
         fg_result_free(r);
@@ -208,7 +192,7 @@ static void test_truncated_and_flipped(void **state)
     for (size_t pos = 0; pos < len; pos += pos < 2048 ? 3 : 97) {
         memcpy(m, b, len);
         m[pos] ^= 0xA5;
-        fg_result_free(scan_with(sc, m, len));
+        fg_result_free(tu_scan_with(sc, "t.doc", m, len));
     }
     free(m);
     fg_scanner_free(sc);
@@ -240,16 +224,16 @@ static uint8_t *make_cfb(const struct cfb_entry *ent, size_t nent, size_t *len)
     b[0x1D] = 0xFF;
     b[0x1E] = 9;
     b[0x20] = 6;
-    put_u32(b + 0x2C, (uint32_t)nfat);
-    put_u32(b + 0x30, 0);
-    put_u32(b + 0x38, 4096);
-    put_u32(b + 0x3C, 0xFFFFFFFE);
-    put_u32(b + 0x44, 0xFFFFFFFE);
+    tu_put_u32le(b + 0x2C, (uint32_t)nfat);
+    tu_put_u32le(b + 0x30, 0);
+    tu_put_u32le(b + 0x38, 4096);
+    tu_put_u32le(b + 0x3C, 0xFFFFFFFE);
+    tu_put_u32le(b + 0x44, 0xFFFFFFFE);
     for (size_t i = 0; i < 109; i++)
-        put_u32(b + 0x4C + 4 * i, i < nfat ? (uint32_t)(ndir + i) : 0xFFFFFFFF);
+        tu_put_u32le(b + 0x4C + 4 * i, i < nfat ? (uint32_t)(ndir + i) : 0xFFFFFFFF);
     uint8_t *fat = b + 512 * (1 + ndir);
     for (size_t s = 0; s < nfat * 128; s++)
-        put_u32(fat + 4 * s, s + 1 < ndir ? (uint32_t)(s + 1)
+        tu_put_u32le(fat + 4 * s, s + 1 < ndir ? (uint32_t)(s + 1)
                              : s + 1 == ndir ? 0xFFFFFFFE
                              : s < ndir + nfat ? 0xFFFFFFFD
                                                : 0xFFFFFFFF);
@@ -262,10 +246,10 @@ static uint8_t *make_cfb(const struct cfb_entry *ent, size_t nent, size_t *len)
             d[2 * k] = (uint8_t)name[k];
         d[0x40] = (uint8_t)(2 * (nl + 1));
         d[0x42] = ent[i].type;
-        put_u32(d + 0x44, ent[i].left);
-        put_u32(d + 0x48, ent[i].right);
-        put_u32(d + 0x4C, ent[i].child);
-        put_u32(d + 0x74, 0xFFFFFFFE);
+        tu_put_u32le(d + 0x44, ent[i].left);
+        tu_put_u32le(d + 0x48, ent[i].right);
+        tu_put_u32le(d + 0x4C, ent[i].child);
+        tu_put_u32le(d + 0x74, 0xFFFFFFFE);
     }
     return b;
 }

@@ -242,17 +242,6 @@ static uint8_t *make_pdf(int flags, size_t *len)
 
 /* ---- checks ---- */
 
-static int object_has(const fg_result *r, const char *suffix, const char *id)
-{
-    const struct fg_object_info *o = tu_object(r, suffix);
-    if (!o)
-        return 0;
-    for (size_t i = 0; i < o->nfindings; i++)
-        if (!strcmp(o->findings[i].id, id))
-            return 1;
-    return 0;
-}
-
 /* Some object below 'prefix' has the finding (object numbers change when qpdf rewrites). */
 static int some_object_has(const fg_result *r, const char *prefix, const char *id)
 {
@@ -267,13 +256,6 @@ static int some_object_has(const fg_result *r, const char *prefix, const char *i
     return 0;
 }
 
-static void dump(const fg_result *r)
-{
-    char *j = fg_result_json(r);
-    print_message("%s\n", j);
-    free(j);
-}
-
 static void test_streams_and_embedded_file(void **state)
 {
     (void)state;
@@ -281,27 +263,27 @@ static void test_streams_and_embedded_file(void **state)
     uint8_t *pdf = make_pdf(FIX_PLAIN, &n);
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "mail.pdf", pdf, n);
-    if (!object_has(r, "mail.pdf > invoice.exe", "yara.MEMB"))
-        dump(r);
+    if (!tu_object_has(r, "mail.pdf > invoice.exe", "yara.MEMB"))
+        tu_dump(r);
     assert_string_equal(tu_object(r, NULL)->type, "pdf");
-    assert_true(object_has(r, "mail.pdf > obj 3", "yara.MFLATE"));
-    assert_true(object_has(r, "mail.pdf > obj 4", "yara.MAHX"));
-    assert_true(object_has(r, "mail.pdf > obj 5", "yara.MLZW"));
-    assert_true(object_has(r, "mail.pdf > obj 9", "yara.MRL"));
-    assert_true(object_has(r, "mail.pdf > obj 10", "yara.MCHAIN"));
-    assert_true(object_has(r, "mail.pdf > obj 8", "yara.MOBJSTM"));
-    assert_true(object_has(r, "mail.pdf > obj 14", "yara.MJPEG"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 3", "yara.MFLATE"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 4", "yara.MAHX"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 5", "yara.MLZW"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 9", "yara.MRL"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 10", "yara.MCHAIN"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 8", "yara.MOBJSTM"));
+    assert_true(tu_object_has(r, "mail.pdf > obj 14", "yara.MJPEG"));
     assert_string_equal(tu_object(r, "mail.pdf > obj 14")->type, "image");
     /* The embedded file is named by its file spec, which lives in the object stream. */
-    assert_true(object_has(r, "mail.pdf > invoice.exe", "yara.MEMB"));
+    assert_true(tu_object_has(r, "mail.pdf > invoice.exe", "yara.MEMB"));
     assert_null(tu_object(r, "> obj 6"));
     /* Nothing was hidden from us, and nothing was broken. */
     assert_false(tu_has_finding(r, "malformed.*"));
     assert_false(tu_has_finding(r, "limit.*"));
     /* None of the markers is visible in the raw file: only decoding finds them. */
-    assert_false(object_has(r, "mail.pdf", "yara.MFLATE"));
+    assert_false(tu_object_has(r, "mail.pdf", "yara.MFLATE"));
     /* A file that is not encrypted has no "objects" child: its objects are in plain view. */
-    assert_true(object_has(r, "mail.pdf", "yara.MJS"));
+    assert_true(tu_object_has(r, "mail.pdf", "yara.MJS"));
     assert_null(tu_object(r, "> objects"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -323,11 +305,11 @@ static void test_broken_stream(void **state)
             strstr(root->findings[i].message, "15 0"))
             found = 1;
     if (!found)
-        dump(r);
+        tu_dump(r);
     assert_true(found);
     assert_int_equal(fg_result_verdict(r), FG_VERDICT_UNSCANNABLE);
-    assert_true(object_has(r, "b.pdf > obj 3", "yara.MFLATE"));
-    assert_true(object_has(r, "b.pdf > invoice.exe", "yara.MEMB"));
+    assert_true(tu_object_has(r, "b.pdf > obj 3", "yara.MFLATE"));
+    assert_true(tu_object_has(r, "b.pdf > invoice.exe", "yara.MEMB"));
     fg_result_free(r);
     fg_engine_free(e);
     free(pdf);
@@ -448,13 +430,13 @@ static void test_bombs_refused(void **state)
     print_message("peak memory grew by %ld MiB\n", grew_mb);
     assert_true(grew_mb < 200);
     /* One limit finding per container, whichever stream hit it first. */
-    if (!object_has(r, "bomb.pdf", "limit.object-size"))
-        dump(r);
-    assert_true(object_has(r, "bomb.pdf", "limit.object-size"));
+    if (!tu_object_has(r, "bomb.pdf", "limit.object-size"))
+        tu_dump(r);
+    assert_true(tu_object_has(r, "bomb.pdf", "limit.object-size"));
     assert_null(tu_object(r, "> obj 3"));
     assert_null(tu_object(r, "> obj 4"));
     assert_null(tu_object(r, "> obj 6"));
-    assert_true(object_has(r, "bomb.pdf > obj 5", "yara.MFLATE"));
+    assert_true(tu_object_has(r, "bomb.pdf > obj 5", "yara.MFLATE"));
     assert_int_equal(fg_result_verdict(r), FG_VERDICT_UNSCANNABLE);
     fg_result_free(r);
     fg_engine_free(e);
@@ -492,22 +474,22 @@ static void test_encrypted(void **state)
     uint8_t *pdf = encrypt_pdf("", "owner-secret", &n);
     assert_null(memmem(pdf, n, "MARKER_", 7));
     fg_result *r = tu_scan(e, "owner.pdf", pdf, n);
-    if (!object_has(r, "owner.pdf > invoice.exe", "yara.MEMB"))
-        dump(r);
-    assert_true(object_has(r, "owner.pdf > invoice.exe", "yara.MEMB"));
+    if (!tu_object_has(r, "owner.pdf > invoice.exe", "yara.MEMB"))
+        tu_dump(r);
+    assert_true(tu_object_has(r, "owner.pdf > invoice.exe", "yara.MEMB"));
     assert_false(tu_has_finding(r, "encrypted.*"));
     /* The action's string is encrypted in the file; decrypted, it is in "objects". */
-    if (!object_has(r, "owner.pdf > objects", "yara.MJS"))
-        dump(r);
-    assert_true(object_has(r, "owner.pdf > objects", "yara.MJS"));
-    assert_false(object_has(r, "owner.pdf", "yara.MJS"));
+    if (!tu_object_has(r, "owner.pdf > objects", "yara.MJS"))
+        tu_dump(r);
+    assert_true(tu_object_has(r, "owner.pdf > objects", "yara.MJS"));
+    assert_false(tu_object_has(r, "owner.pdf", "yara.MJS"));
     fg_result_free(r);
     free(pdf);
 
     /* A user password we do not know: encrypted.pdf, unscannable. */
     pdf = encrypt_pdf("user-secret", "owner-secret", &n);
     r = tu_scan(e, "locked.pdf", pdf, n);
-    assert_true(object_has(r, "locked.pdf", "encrypted.pdf"));
+    assert_true(tu_object_has(r, "locked.pdf", "encrypted.pdf"));
     assert_int_equal(fg_result_verdict(r), FG_VERDICT_UNSCANNABLE);
     assert_null(tu_object(r, "> invoice.exe"));
     fg_result_free(r);
@@ -521,7 +503,7 @@ static void test_encrypted(void **state)
     assert_int_equal(fg_engine_add_password(e2, "user-secret"), 0);
     assert_int_equal(fg_engine_compile(e2), 0);
     r = tu_scan(e2, "locked.pdf", pdf, n);
-    assert_true(object_has(r, "locked.pdf > invoice.exe", "yara.MEMB"));
+    assert_true(tu_object_has(r, "locked.pdf > invoice.exe", "yara.MEMB"));
     assert_true(some_object_has(r, "locked.pdf > obj ", "yara.MCHAIN"));
     assert_false(tu_has_finding(r, "encrypted.pdf"));
     fg_result_free(r);

@@ -19,50 +19,33 @@
     "rule MRAW { meta: severity = \"info\" strings: $a = \"MARKER_RAW_OBJDATA\" "          \
     "condition: $a }\n"
 
-struct bytes {
-    uint8_t *p;
-    size_t len, cap;
-};
+static void puts_(struct tu_bytes *b, const char *s) { tu_bytes_put(b, s, strlen(s)); }
 
-static void put(struct bytes *b, const void *d, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->len, d, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void puts_(struct bytes *b, const char *s) { put(b, s, strlen(s)); }
-
-static void le32(struct bytes *b, uint32_t v)
+static void le32(struct tu_bytes *b, uint32_t v)
 {
     uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(b, x, 4);
+    tu_bytes_put(b, x, 4);
 }
 
-static void le16(struct bytes *b, uint16_t v)
+static void le16(struct tu_bytes *b, uint16_t v)
 {
     uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    put(b, x, 2);
+    tu_bytes_put(b, x, 2);
 }
 
 /* LengthPrefixedAnsiString: u32 length counting the NUL, then the characters and the NUL. */
-static void lpstr(struct bytes *b, const char *s)
+static void lpstr(struct tu_bytes *b, const char *s)
 {
     if (!*s) {
         le32(b, 0);
         return;
     }
     le32(b, (uint32_t)strlen(s) + 1);
-    put(b, s, strlen(s) + 1);
+    tu_bytes_put(b, s, strlen(s) + 1);
 }
 
 /* An OLE1 embedded object: header, then 'native' (whose stated size may be a lie). */
-static void ole1(struct bytes *b, const char *cls, const void *native, size_t n, uint32_t size)
+static void ole1(struct tu_bytes *b, const char *cls, const void *native, size_t n, uint32_t size)
 {
     le32(b, 0x00000501);
     le32(b, 2);
@@ -70,37 +53,37 @@ static void ole1(struct bytes *b, const char *cls, const void *native, size_t n,
     lpstr(b, "");
     lpstr(b, "");
     le32(b, size);
-    put(b, native, n);
+    tu_bytes_put(b, native, n);
 }
 
 /* The Packager's native data for a file. */
-static void package(struct bytes *b, const char *label, const char *path, const void *d,
+static void package(struct tu_bytes *b, const char *label, const char *path, const void *d,
                     size_t n)
 {
     le16(b, 2);
-    put(b, label, strlen(label) + 1);
-    put(b, path, strlen(path) + 1);
+    tu_bytes_put(b, label, strlen(label) + 1);
+    tu_bytes_put(b, path, strlen(path) + 1);
     le16(b, 0);
     le16(b, 3);
     le32(b, (uint32_t)strlen(path) + 1);
-    put(b, path, strlen(path) + 1);
+    tu_bytes_put(b, path, strlen(path) + 1);
     le32(b, (uint32_t)n);
-    put(b, d, n);
+    tu_bytes_put(b, d, n);
     /* Newer Packagers append Unicode copies of the names; they are not file data. */
     le32(b, 4);
-    put(b, "p\0a\0", 4);
+    tu_bytes_put(b, "p\0a\0", 4);
 }
 
 /* Hex as Word writes it, plus what attackers add: line breaks, spaces and tabs anywhere. */
-static void hex(struct bytes *out, const uint8_t *d, size_t n)
+static void hex(struct tu_bytes *out, const uint8_t *d, size_t n)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         char h[2] = {digits[d[i] >> 4], digits[d[i] & 15]};
-        put(out, h, 1);
+        tu_bytes_put(out, h, 1);
         if (i % 7 == 3)
             puts_(out, " \t");
-        put(out, h + 1, 1);
+        tu_bytes_put(out, h + 1, 1);
         if (i % 32 == 31)
             puts_(out, "\r\n");
     }
@@ -110,7 +93,7 @@ static const char payload[] = "MZ\x90 not a program, but MARKER_PAYLOAD_EXE is i
 
 static uint8_t *package_rtf(size_t *len)
 {
-    struct bytes pkg = {0}, obj = {0}, rtf = {0};
+    struct tu_bytes pkg = {0}, obj = {0}, rtf = {0};
     package(&pkg, "payload.exe", "C:\\Users\\victim\\AppData\\Local\\Temp\\payload.exe",
             payload, sizeof payload - 1);
     ole1(&obj, "Package", pkg.p, pkg.len, (uint32_t)pkg.len);
@@ -125,24 +108,6 @@ static uint8_t *package_rtf(size_t *len)
     return rtf.p;
 }
 
-static int object_has(const fg_result *r, const char *suffix, const char *id)
-{
-    const struct fg_object_info *o = tu_object(r, suffix);
-    if (!o)
-        return 0;
-    for (size_t i = 0; i < o->nfindings; i++)
-        if (!strcmp(o->findings[i].id, id))
-            return 1;
-    return 0;
-}
-
-static void dump(const fg_result *r)
-{
-    char *j = fg_result_json(r);
-    print_message("%s\n", j);
-    free(j);
-}
-
 static void test_package(void **state)
 {
     (void)state;
@@ -150,12 +115,12 @@ static void test_package(void **state)
     uint8_t *rtf = package_rtf(&n);
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "doc.rtf", rtf, n);
-    if (!object_has(r, "doc.rtf > payload.exe", "yara.MPAY"))
-        dump(r);
+    if (!tu_object_has(r, "doc.rtf > payload.exe", "yara.MPAY"))
+        tu_dump(r);
     assert_string_equal(tu_object(r, NULL)->type, "rtf");
-    assert_true(object_has(r, "doc.rtf > payload.exe", "yara.MPAY"));
+    assert_true(tu_object_has(r, "doc.rtf > payload.exe", "yara.MPAY"));
     assert_int_equal(tu_object(r, "doc.rtf > payload.exe")->size, sizeof payload - 1);
-    assert_false(object_has(r, "doc.rtf", "yara.MPAY")); /* only decoding reveals it */
+    assert_false(tu_object_has(r, "doc.rtf", "yara.MPAY")); /* only decoding reveals it */
     assert_false(tu_has_finding(r, "malformed.*"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -171,7 +136,7 @@ static void test_obfuscated(void **state)
 {
     (void)state;
     static const char native[] = "MARKER_EQUATION{}";
-    struct bytes obj = {0}, rtf = {0};
+    struct tu_bytes obj = {0}, rtf = {0};
     ole1(&obj, "Equation.3", native, sizeof native - 1, sizeof native - 1);
     /* All but the last 8 bytes as hex, split and interleaved with noise. */
     size_t head = obj.len - 8;
@@ -180,7 +145,7 @@ static void test_obfuscated(void **state)
     for (size_t i = 0; i < head; i++) {
         char h[3];
         snprintf(h, sizeof h, "%02X", obj.p[i]);
-        put(&rtf, h, 1);
+        tu_bytes_put(&rtf, h, 1);
         switch (i % 5) {
         case 0: puts_(&rtf, "{\\*\\pnaiu 4142}"); break;
         case 1: puts_(&rtf, "\\'41\n"); break;
@@ -188,18 +153,18 @@ static void test_obfuscated(void **state)
         case 3: puts_(&rtf, "\\rsid12345 \t"); break;
         default: puts_(&rtf, "{\\fs20 }"); break; /* not a destination: kept, holds no hex */
         }
-        put(&rtf, h + 1, 1);
+        tu_bytes_put(&rtf, h + 1, 1);
     }
     /* The last 8 bytes raw, '}' among them: \bin data is never syntax. */
     puts_(&rtf, "\\bin8 ");
-    put(&rtf, obj.p + head, 8);
+    tu_bytes_put(&rtf, obj.p + head, 8);
     puts_(&rtf, "}}\\par}");
     free(obj.p);
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "obf.rtf", rtf.p, rtf.len);
-    if (!object_has(r, "obf.rtf > Equation.3", "yara.MEQ"))
-        dump(r);
-    assert_true(object_has(r, "obf.rtf > Equation.3", "yara.MEQ"));
+    if (!tu_object_has(r, "obf.rtf > Equation.3", "yara.MEQ"))
+        tu_dump(r);
+    assert_true(tu_object_has(r, "obf.rtf > Equation.3", "yara.MEQ"));
     assert_int_equal(tu_object(r, "obf.rtf > Equation.3")->size, sizeof native - 1);
     assert_false(tu_has_finding(r, "malformed.*"));
     fg_result_free(r);
@@ -213,7 +178,7 @@ static void test_raw_and_truncated(void **state)
     (void)state;
     static const char raw[] = "\x01\x02 MARKER_RAW_OBJDATA";
     static const char native[] = "MARKER_EQUATION{}";
-    struct bytes obj = {0}, rtf = {0};
+    struct tu_bytes obj = {0}, rtf = {0};
     ole1(&obj, "Equation.3", native, sizeof native - 1, 4096);
     puts_(&rtf, "{\\rtf1{\\object{\\*\\objdata ");
     hex(&rtf, (const uint8_t *)raw, sizeof raw - 1);
@@ -223,9 +188,9 @@ static void test_raw_and_truncated(void **state)
     free(obj.p);
     fg_engine *e = tu_engine(RULES);
     fg_result *r = tu_scan(e, "t.rtf", rtf.p, rtf.len);
-    assert_true(object_has(r, "t.rtf > objdata", "yara.MRAW"));
-    assert_true(object_has(r, "t.rtf > Equation.3", "yara.MEQ"));
-    assert_true(object_has(r, "t.rtf", "malformed.member"));
+    assert_true(tu_object_has(r, "t.rtf > objdata", "yara.MRAW"));
+    assert_true(tu_object_has(r, "t.rtf > Equation.3", "yara.MEQ"));
+    assert_true(tu_object_has(r, "t.rtf", "malformed.member"));
     fg_result_free(r);
     fg_engine_free(e);
     free(rtf.p);
@@ -260,12 +225,12 @@ static void test_corpus(void **state)
     fg_result *r = tu_scan(e, "issue_251.rtf", d, n);
     const struct fg_object_info *o = tu_object(r, "issue_251.rtf > equation.3");
     if (!o)
-        dump(r);
+        tu_dump(r);
     assert_non_null(o);
     /* The native data starts with the OLE2 signature only if the junk hex in the
      * {\proptype\staticval abc} group was left out, as Word leaves it out. */
     assert_string_equal(o->type, "ole2");
-    assert_true(object_has(r, "issue_251.rtf", "malformed.member")); /* 8 of 3072 bytes */
+    assert_true(tu_object_has(r, "issue_251.rtf", "malformed.member")); /* 8 of 3072 bytes */
     fg_result_free(r);
     fg_engine_free(e);
     free(d);
@@ -279,7 +244,7 @@ static void test_corpus(void **state)
     assert_int_equal(fg_engine_compile(e2), 0);
     r = tu_scan(e2, "issue_185.rtf.zip", d, n);
     if (!tu_object(r, "issue_185.rtf > objdata"))
-        dump(r);
+        tu_dump(r);
     assert_non_null(tu_object(r, "issue_185.rtf > objdata"));
     fg_result_free(r);
     fg_engine_free(e2);
@@ -291,7 +256,7 @@ static void test_corpus(void **state)
 static void test_limit(void **state)
 {
     (void)state;
-    struct bytes rtf = {0};
+    struct tu_bytes rtf = {0};
     puts_(&rtf, "{\\rtf1{\\object{\\*\\objdata ");
     uint8_t chunk[4096];
     memset(chunk, 0x41, sizeof chunk);
@@ -306,7 +271,7 @@ static void test_limit(void **state)
     assert_int_equal(fg_engine_set_limits(e, &l), 0);
     assert_int_equal(fg_engine_compile(e), 0);
     fg_result *r = tu_scan(e, "big.rtf", rtf.p, rtf.len);
-    assert_true(object_has(r, "big.rtf", "limit.total-size"));
+    assert_true(tu_object_has(r, "big.rtf", "limit.total-size"));
     assert_null(tu_object(r, "> objdata"));
     fg_result_free(r);
     fg_engine_free(e);
@@ -339,7 +304,7 @@ static void test_hostile_structure(void **state)
 {
     (void)state;
     fg_engine *e = fuzz_engine();
-    struct bytes b = {0};
+    struct tu_bytes b = {0};
     puts_(&b, "{\\rtf1{\\object{\\*\\objdata 0102");
     for (int i = 0; i < 200000; i++)
         puts_(&b, "{");

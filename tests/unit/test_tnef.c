@@ -273,15 +273,6 @@ static void test_attachments(void **state)
     free(t.p);
 }
 
-/* tu_scan() loads a scanner (and libmagic) per call; loops over many inputs share one. */
-static fg_result *scan_with(fg_scanner *sc, const void *d, size_t n)
-{
-    fg_result *r = NULL;
-    assert_int_equal(fg_scan_mem(sc, "winmail.dat", d, n, &r), 0);
-    assert_non_null(r);
-    return r;
-}
-
 static int is_boundary(const struct tb *t, size_t cut)
 {
     for (size_t i = 0; i < t->nends; i++)
@@ -306,7 +297,7 @@ static void test_truncated(void **state)
     struct quiet q;
     quiet_begin(&q); /* failures are reported after stdout is back */
     for (size_t cut = 4; cut < t.n && !why[0]; cut++) {
-        fg_result *r = scan_with(sc, t.p, cut);
+        fg_result *r = tu_scan_with(sc, "winmail.dat", t.p, cut);
         if (!is_boundary(&t, cut) && !tu_has_finding(r, "malformed.tnef"))
             snprintf(why, sizeof why, "cut at %zu of %zu: no malformed.tnef finding", cut, t.n);
         else if (!is_boundary(&t, cut) && fg_result_verdict(r) == FG_VERDICT_CLEAN)
@@ -341,7 +332,7 @@ static void test_corrupt(void **state)
         for (unsigned x = 1; x < 256; x <<= 2) {
             memcpy(m, t.p, t.n);
             m[pos] ^= (uint8_t)x;
-            fg_result *r = scan_with(sc, m, t.n);
+            fg_result *r = tu_scan_with(sc, "winmail.dat", m, t.n);
             fg_result_free(r);
         }
     }

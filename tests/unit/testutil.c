@@ -94,3 +94,57 @@ uint8_t *tu_read(const char *path, size_t *len)
     *len = (size_t)n;
     return b;
 }
+
+fg_result *tu_scan_with(fg_scanner *sc, const char *name, const void *data, size_t len)
+{
+    fg_result *r = NULL;
+    assert_int_equal(fg_scan_mem(sc, name, data, len, &r), 0);
+    assert_non_null(r);
+    return r;
+}
+
+int tu_object_has(const fg_result *r, const char *suffix, const char *id)
+{
+    const struct fg_object_info *o = tu_object(r, suffix);
+    if (!o)
+        return 0;
+    for (size_t i = 0; i < o->nfindings; i++)
+        if (!strcmp(o->findings[i].id, id))
+            return 1;
+    return 0;
+}
+
+void tu_dump(const fg_result *r)
+{
+    char *j = fg_result_json(r);
+    print_message("%s\n", j ? j : "(no JSON)");
+    free(j);
+}
+
+void tu_write(const char *name, const char *text)
+{
+    FILE *f = fopen(name, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+void tu_put_u32le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+void tu_bytes_put(struct tu_bytes *b, const void *d, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}

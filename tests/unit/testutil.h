@@ -25,6 +25,23 @@ fg_result *tu_scan(fg_engine *e, const char *name, const void *data, size_t len)
 const struct fg_object_info *tu_object(const fg_result *r, const char *suffix);
 /* Nonzero if any object has a finding with this id (prefix match if id ends in '*'). */
 int tu_has_finding(const fg_result *r, const char *id);
+/* Scans bytes with a given scanner (loops over many inputs share one). */
+fg_result *tu_scan_with(fg_scanner *sc, const char *name, const void *data, size_t len);
+/* Nonzero if the object whose path ends with 'suffix' has a finding with this id. */
+int tu_object_has(const fg_result *r, const char *suffix, const char *id);
+/* Prints the result as JSON (for a failing test's log). */
+void tu_dump(const fg_result *r);
+/* Writes a text file in the current directory. */
+void tu_write(const char *name, const char *text);
+void tu_put_u32le(uint8_t *p, uint32_t v);
+
+/* A growing byte string for building fixtures; always NUL-terminated. */
+struct tu_bytes {
+    uint8_t *p;
+    size_t len, cap;
+};
+void tu_bytes_put(struct tu_bytes *b, const void *d, size_t n);
+
 /* Reads a whole file (test data); fails the test if missing. */
 uint8_t *tu_read(const char *path, size_t *len);
 
