@@ -111,7 +111,8 @@ static int run_unpackers(struct fg_ctx *ctx, struct fg_obj *obj)
     return FG_OK;
 }
 
-static int scan_object(struct fg_ctx *ctx, struct fg_obj *obj, const char *type_hint)
+static int scan_object(struct fg_ctx *ctx, struct fg_obj *obj, const char *type_hint,
+                       int fallback)
 {
     uint8_t h[32];
     char hex[65];
@@ -125,7 +126,10 @@ static int scan_object(struct fg_ctx *ctx, struct fg_obj *obj, const char *type_
     }
     if (obj->depth == 0)
         memcpy(ctx->res->sha256, hex, 65);
-    fg_obj_set_type(ctx, obj, type_hint ? type_hint : fg_identify(ctx->sc, obj->data, obj->len));
+    if (type_hint && !fallback)
+        fg_obj_set_type(ctx, obj, type_hint);
+    else
+        fg_obj_set_type(ctx, obj, fg_identify_or(ctx->sc, obj->data, obj->len, type_hint));
 
     if (fg_hashset_contains(&ctx->eng->allow, h)) {
         fg_finding_add(ctx, obj, "hash.allow", FG_SEV_INFO, 0, hex,
@@ -188,7 +192,8 @@ int fg_emit_child(struct fg_ctx *ctx, struct fg_obj *parent, const char *name,
         .depth = parent->depth + 1,
         .index = (size_t)idx,
     };
-    rc = scan_object(ctx, &child, (flags & FG_CHILD_TYPE_HINT) ? type : NULL);
+    rc = scan_object(ctx, &child, (flags & (FG_CHILD_TYPE_HINT | FG_CHILD_TYPE_FALLBACK)) ? type : NULL,
+                     (flags & FG_CHILD_TYPE_FALLBACK) != 0);
     if (rc != FG_ETIMEOUT && rc != FG_ENOMEM)
         rc = FG_OK;
 out:
@@ -347,7 +352,7 @@ static int scan_once(fg_scanner *s, const char *name, const void *data, size_t l
     ctx.nobjects = 1;
     ctx.total = len;
     r->size = len;
-    rc = scan_object(&ctx, &root, type);
+    rc = scan_object(&ctx, &root, type, 0);
     ctx_free(&ctx);
     if (rc == FG_ENOMEM) {
         fg_result_free(r);

@@ -35,6 +35,9 @@ struct fg_ctx;
 
 /* Flags for fg_emit_child(). */
 #define FG_CHILD_TYPE_HINT 0x1 /* 'type' argument overrides identification */
+/* 'type' is what the container declares (a PDF image stream): our content sniffers still
+ * run, so a zip in disguise is still a zip, but libmagic is not asked. */
+#define FG_CHILD_TYPE_FALLBACK 0x2
 
 /*
  * Scans a child of 'parent' recursively.  'data' is borrowed for the call.  Returns 0 when

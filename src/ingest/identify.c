@@ -246,6 +246,12 @@ static const struct mime_map mime_map[] = {
 
 const char *fg_identify(struct fg_scanner *sc, const uint8_t *d, size_t n)
 {
+    return fg_identify_or(sc, d, n, NULL);
+}
+
+const char *fg_identify_or(struct fg_scanner *sc, const uint8_t *d, size_t n,
+                           const char *fallback)
+{
     for (size_t i = 0; i < sizeof sniffers / sizeof sniffers[0]; i++)
         if (sniffers[i].match(d, n))
             return sniffers[i].type;
@@ -253,6 +259,8 @@ const char *fg_identify(struct fg_scanner *sc, const uint8_t *d, size_t n)
         return "empty";
     if (looks_text(d, n))
         return text_type(d, n);
+    if (fallback)
+        return fallback;
     const char *mime = sc && sc->magic ? magic_buffer(sc->magic, d, n < FG_CAP_SNIFF ? n : FG_CAP_SNIFF)
                                        : NULL;
     if (mime)

@@ -515,8 +515,9 @@ static enum stage_rc run_filter(struct pdfdoc *d, qpdf_oh filter, qpdf_oh parms,
  * ST_FAIL 'why' says what went wrong; *buf is set only on ST_OK.
  */
 static enum stage_rc decode_stream(struct pdfdoc *d, qpdf_oh h, uint64_t room, uint8_t **buf,
-                                   size_t *len, char *why, size_t whylen)
+                                   size_t *len, int *image, char *why, size_t whylen)
 {
+    *image = 0;
     *buf = NULL;
     *len = 0;
     why[0] = 0;
@@ -548,8 +549,10 @@ static enum stage_rc decode_stream(struct pdfdoc *d, qpdf_oh h, uint64_t room, u
         enum fkind k = filter_kind(fl);
         if (k == F_CRYPT)
             continue; /* qpdf already decrypted the stream */
-        if (k == F_IMAGE)
+        if (k == F_IMAGE) {
+            *image = 1;
             break;
+        }
         if (k == F_UNKNOWN) {
             snprintf(why, whylen, "unsupported filter %s", fl);
             st = ST_FAIL;
@@ -736,11 +739,12 @@ static int objstm_members(struct pdfdoc *d, qpdf_oh h, struct refs *members)
         return FG_OK;
     uint8_t *buf;
     size_t len;
+    int image;
     char why[256];
     /* An object stream too large to decode here is never opened: qpdf would decode it
      * without a cap as soon as one of its members was asked for. */
-    enum stage_rc st = decode_stream(d, h, fg_child_room(d->ctx, d->obj), &buf, &len, why,
-                                     sizeof why);
+    enum stage_rc st = decode_stream(d, h, fg_child_room(d->ctx, d->obj), &buf, &len, &image,
+                                     why, sizeof why);
     int rc = st == ST_TIMEOUT ? FG_ETIMEOUT : FG_OK;
     for (size_t i = 0; st == ST_OK && i < len && n-- > 0 && !rc;) {
         if (d->ntop + members->n >= FG_CAP_PDF_OBJECTS) {
@@ -835,8 +839,9 @@ static int emit_stream(struct pdfdoc *d, const struct ref *r)
     qpdf_oh h = qpdf_get_object_by_id(q, r->id, r->gen);
     uint8_t *buf;
     size_t len;
-    enum stage_rc st = decode_stream(d, h, fg_child_room(d->ctx, d->obj), &buf, &len, why,
-                                     sizeof why);
+    int image;
+    enum stage_rc st = decode_stream(d, h, fg_child_room(d->ctx, d->obj), &buf, &len, &image,
+                                     why, sizeof why);
     qpdf_oh_release(q, h);
     drain_warnings(q);
     int rc = FG_OK;
@@ -848,7 +853,10 @@ static int emit_stream(struct pdfdoc *d, const struct ref *r)
                        "stream %d %d could not be decoded: %s", r->id, r->gen, why);
         break;
     case ST_OK: /* an empty stream is no object worth a line in the result */
-        rc = len ? fg_emit_child(d->ctx, d->obj, name, buf, len, NULL, 0) : FG_OK;
+        /* Image streams are most of a PDF's streams; what they declare spares libmagic. */
+        rc = !len ? FG_OK
+             : image ? fg_emit_child(d->ctx, d->obj, name, buf, len, "image", FG_CHILD_TYPE_FALLBACK)
+                     : fg_emit_child(d->ctx, d->obj, name, buf, len, NULL, 0);
         break;
     }
     free(buf);
