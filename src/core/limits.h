@@ -37,7 +37,7 @@
 #define FG_CAP_MAIL_KEYS 64       /* thread keys (ids, sender, subject) kept per mail */
 #define FG_CAP_PASSWORD_FILE (4u << 20) /* bytes of a --passwords file */
 /* 7z headers state counts that size our tables before anything checks them; real archives
- * stay far below these (7-Zip itself allows 64 coders, we decode chains of at most 4-5). */
+ * stay far below these (7-Zip itself allows 64 coders; BCJ2 behind AES makes 8). */
 #define FG_CAP_7Z_ITEMS (1u << 20) /* files, folders, pack streams or substreams per header */
 #define FG_CAP_7Z_CODERS 16        /* coders, and in/out streams, in one 7z folder */
 

@@ -351,8 +351,11 @@ static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)
         fg_obj_set_type(ctx, obj, "jar");
 
     if (is7z && (st.enc_failed || hdr_encrypted))
-        /* libarchive reads no 7z AES; our own reader takes over (sevenzip.c). */
+        /* libarchive reads no 7z AES; our own reader takes over (unpack_7zaes.c). */
         return fg_7z_unpack_encrypted(ctx, obj);
+    if (is7z && fatal && !st.members)
+        /* libarchive gave up before the first member (more coders than it allows). */
+        return fg_7z_unpack_all(ctx, obj);
     if (st.enc_failed || hdr_encrypted) {
         char ev[200];
         snprintf(ev, sizeof ev, "%s%s%zu encrypted member(s)%s", st.first_enc,
