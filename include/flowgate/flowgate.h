@@ -158,6 +158,115 @@ FG_API const struct fg_object_info *fg_result_object(const fg_result *r, size_t 
 /* One line of JSON (no trailing newline), malloc'ed; the caller frees it. NULL on ENOMEM. */
 FG_API char *fg_result_json(const fg_result *r);
 
+/*
+ * Capability analysis (`flowgate analyze`): what can a program do?
+ *
+ * Capabilities are YARA rules whose meta fields name them (capability, namespace, attack,
+ * description; see docs/internals/analyze.md), matched with libyara's pe and elf modules.
+ * Build an engine for analysis like one for scans, with fg_engine_add_capability_rules()
+ * (the rules shipped in rules/capabilities/) and fg_engine_add_rules_path() for an
+ * analyst's own, compile it, and analyse with a scanner of that engine.  The analysis also
+ * reads the PE or ELF headers (sections and their entropy, imports, interpreter ...), judges
+ * whether the program is packed and answers two questions: can it talk over the network,
+ * and can it exfiltrate data.
+ */
+typedef struct fg_analysis fg_analysis;
+
+/* Adds the capability rules built into the library (rules/capabilities at build time). */
+FG_API int fg_engine_add_capability_rules(fg_engine *e);
+
+/* Analyses one file.  As with fg_scan_file(), a file that cannot be read or is larger than
+ * the engine's object size limit still gives an analysis, whose 'error' says why; a negative
+ * return means no analysis (out of memory, bad arguments). */
+FG_API int fg_analyze_file(fg_scanner *s, const char *path, fg_analysis **out);
+/* name is the sample's display path; data is borrowed for the duration of the call. */
+FG_API int fg_analyze_mem(fg_scanner *s, const char *name, const void *data, size_t len,
+                          fg_analysis **out);
+FG_API void fg_analysis_free(fg_analysis *a);
+
+enum fg_exfil {
+    FG_EXFIL_NO = 0,   /* no network capability, or network but nothing that gathers data */
+    FG_EXFIL_YES,      /* network plus collection, archiving or encryption of data */
+    FG_EXFIL_UNKNOWN,  /* packed, or not a PE or ELF program: its code cannot be seen */
+};
+FG_API const char *fg_exfil_name(enum fg_exfil x); /* "no", "yes", "unknown" */
+
+/* One matched capability rule.  Strings are owned by the analysis. */
+struct fg_capability {
+    const char *id;          /* the rule's identifier, e.g. "net_socket_elf" */
+    const char *name;        /* meta capability, e.g. "network communication" */
+    const char *ns;          /* meta namespace, e.g. "communication/socket" */
+    const char *description; /* meta description; may be "" */
+    const char *const *attack; /* MITRE ATT&CK technique ids from meta attack */
+    size_t nattack;
+    const char *evidence;    /* what matched: imports, symbols, strings with offsets */
+};
+
+/* A section (PE, ELF) or, for an ELF file without section headers, a loadable segment. */
+struct fg_section {
+    const char *name;
+    uint64_t offset, size;   /* in the file */
+    uint64_t addr, vsize;    /* in memory (PE: relative to the image base) */
+    double entropy;          /* bits per byte of its bytes in the file, 0 to 8 */
+    const char *flags;       /* "rwx" with '-' for what is not set */
+};
+
+/* Everything one analysis found.  Arrays and strings are owned by the analysis; fields that
+ * do not apply to the format are 0, "" or empty. */
+struct fg_analysis_info {
+    const char *path;
+    const char *sha256;      /* lower-case hex */
+    uint64_t size;
+    const char *format;      /* "pe", "elf" or "unknown" */
+    const char *arch;        /* "x86-64", "i386", "aarch64", ... or "" */
+    unsigned bits;           /* 32 or 64; 0 if unknown */
+    const char *kind;        /* "executable", "dll", "shared object", "relocatable", ... */
+    uint64_t entry;          /* entry point (PE: RVA) */
+    double entropy;          /* of the whole file */
+    size_t nsections;
+    const struct fg_section *sections;
+    /* Libraries the program links (PE: DLLs it imports from; ELF: DT_NEEDED). */
+    size_t nlibraries;
+    const char *const *libraries;
+    /* What it imports: PE "dll!function" (or "dll!#ordinal"); ELF undefined dynamic symbols.
+     * nimports counts them all; the list keeps the first few thousand (nimports_listed). */
+    size_t nimports, nimports_listed;
+    const char *const *imports;
+    /* PE */
+    const char *imphash;     /* MD5 of the import list as pefile computes it; "" if none */
+    int signature;           /* a security directory (Authenticode) is present; not verified */
+    uint64_t overlay_offset, overlay_size; /* bytes after the last section; 0 if none */
+    double overlay_entropy;
+    uint32_t timestamp;      /* COFF header time stamp */
+    const char *subsystem;   /* "console", "gui", "native", ... */
+    /* ELF */
+    const char *interpreter; /* PT_INTERP, e.g. "/lib64/ld-linux-x86-64.so.2"; "" if none */
+    const char *linkage;     /* "dynamic", "static", "static-pie" */
+    size_t ndynsyms;         /* entries of .dynsym */
+    int stripped;            /* no .symtab */
+    /* Verdicts */
+    int packed;              /* 1: packed or encrypted code is likely */
+    size_t npacked_evidence;
+    const char *const *packed_evidence;
+    size_t ncapabilities;
+    const struct fg_capability *capabilities;
+    int network;             /* 1 if a capability in the communication/ namespace matched */
+    const char *network_reason;
+    enum fg_exfil exfiltration;
+    const char *exfiltration_reason; /* one sentence naming the rules it rests on */
+    /* Why the sample could not be analysed at all (unreadable, over the size limit); NULL
+     * otherwise.  Such an analysis has no other content. */
+    const char *error;
+    /* Problems met (malformed headers, rules that ran out of time); the analysis is partial. */
+    size_t nwarnings;
+    const char *const *warnings;
+};
+
+FG_API const struct fg_analysis_info *fg_analysis_get(const fg_analysis *a);
+/* One line of JSON (no trailing newline), malloc'ed; the caller frees it.  NULL on ENOMEM.
+ * The format is documented in docs/formats/analyze-json.md. */
+FG_API char *fg_analysis_json(const fg_analysis *a);
+
 #ifdef __cplusplus
 }
 #endif

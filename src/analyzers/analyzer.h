@@ -18,5 +18,6 @@ struct fg_analyzer {
 extern const struct fg_analyzer *const fg_analyzers[]; /* NULL-terminated */
 
 extern const struct fg_analyzer fg_an_yara;
+extern const struct fg_analyzer fg_an_vba;
 
 #endif

@@ -6,5 +6,6 @@
 
 const struct fg_analyzer *const fg_analyzers[] = {
     &fg_an_yara,
+    &fg_an_vba,
     NULL,
 };

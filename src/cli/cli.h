@@ -18,6 +18,7 @@ struct fg_command {
 extern const struct fg_command fg_commands[];
 
 int cmd_scan(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
 /* Exit codes shared by every command (documented in flowgate(1)). */
 enum {

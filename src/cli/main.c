@@ -11,6 +11,7 @@
 
 const struct fg_command fg_commands[] = {
     {"scan", "scan files, directories, mail and archives for malware", cmd_scan},
+    {"analyze", "what can a program do? capabilities, network, exfiltration", cmd_analyze},
     {NULL, NULL, NULL},
 };
 

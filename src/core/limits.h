@@ -71,6 +71,35 @@
 /* unpack_archive.c */
 /* Encrypted zip members remembered for the one-password-at-a-time retry. */
 #define FG_CAP_RETRY_MEMBERS 256
+/* analyze.h */
+/* Caps that bound what one analysis (flowgate analyze) keeps or walks, against hostile
+ * headers. */
+#define FG_CAP_AN_SECTIONS 256          /* sections or segments listed */
+#define FG_CAP_AN_IMPORTS 4096          /* imports listed (all are counted and hashed) */
+#define FG_CAP_AN_LIBRARIES 512         /* libraries listed */
+#define FG_CAP_AN_WALK (1u << 20)       /* import thunks or symbols looked at */
+#define FG_CAP_AN_NAME 256              /* bytes of one import, symbol or section name */
+#define FG_CAP_AN_CAPABILITIES 1024     /* matched capability rules kept */
+#define FG_CAP_AN_WARNINGS 32           /* warnings kept */
+#define FG_CAP_AN_EVIDENCE_ITEMS 6      /* matched strings named in one capability's evidence */
+/* unpack_vba.c */
+/* Caps against hostile projects.  A real dir stream is a few kilobytes (about 100 bytes per
+ * module and per reference), and the VBA editor refuses more than a few hundred modules;
+ * these leave room for any real project and bound what a crafted one costs. */
+#define FG_CAP_VBA_DIR (4u << 20)  /* decompressed bytes of one dir stream */
+#define FG_CAP_VBA_MODULES 4096    /* modules of one project */
+#define FG_CAP_VBA_PROJECTS 64     /* projects looked at in one file */
+/* an_vba.c */
+/* A logical line longer than this is analysed in pieces: the VBA editor keeps a physical
+ * line under 1024 characters and allows 24 continuations, so only crafted text gets here. */
+#define FG_CAP_VBA_LINE 65536
+#define FG_CAP_VBA_JOINS 64       /* continuation lines joined into one logical line */
+#define FG_CAP_VBA_TOKENS 4096    /* identifiers looked at in one logical line */
+#define FG_CAP_VBA_STRINGS 512    /* string literals looked at in one logical line */
+#define FG_CAP_VBA_HITS 64        /* distinct indicators kept per module */
+#define FG_CAP_VBA_IOCS 16        /* distinct IOCs kept per module */
+#define FG_CAP_VBA_DECODED 1024   /* bytes of a decoded string kept */
+#define FG_CAP_VBA_DECODES 256    /* StrReverse/Replace calls looked into per module */
 
 enum fg_limit_kind {
     FG_LIM_DEPTH,

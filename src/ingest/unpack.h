@@ -34,5 +34,6 @@ extern const struct fg_unpacker fg_unpack_pdf;
 extern const struct fg_unpacker fg_unpack_rtf;
 extern const struct fg_unpacker fg_unpack_binhex;
 extern const struct fg_unpacker fg_unpack_mspack;
+extern const struct fg_unpacker fg_unpack_vba;
 
 #endif

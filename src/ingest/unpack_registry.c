@@ -13,6 +13,7 @@ const struct fg_unpacker *const fg_unpackers[] = {
     &fg_unpack_uuencode,
     &fg_unpack_archive,
     &fg_unpack_ole,
+    &fg_unpack_vba,
     &fg_unpack_tnef,
     &fg_unpack_mspack,
     &fg_unpack_pdf,
@@ -40,6 +41,8 @@ static void silence_library_logs(void)
                             G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG;
     for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
         g_log_set_handler(domains[i], levels, drop_log, NULL);
+    /* Some libgsf warnings ("Unable to get child ...") carry no domain at all. */
+    g_log_set_handler(NULL, levels, drop_log, NULL);
 }
 
 int fg_ingest_init(void)
