@@ -7,5 +7,6 @@
 const struct fg_analyzer *const fg_analyzers[] = {
     &fg_an_yara,
     &fg_an_vba,
+    &fg_an_ooxml, &fg_an_dde, &fg_an_pdf, &fg_an_names,
     NULL,
 };
