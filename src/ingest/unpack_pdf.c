@@ -152,6 +152,15 @@ static int scan_refs(struct pdfdoc *d, struct refs *r)
 }
 
 /* qpdf latches an error until it is read; reading it also clears it. */
+/* qpdf_cleanup() prints an error nobody read to qpdf's default logger (stderr), not to ours:
+ * read it first. */
+static void pdf_close(qpdf_data *q)
+{
+    if (*q && qpdf_has_error(*q))
+        (void)qpdf_get_error(*q);
+    qpdf_cleanup(q);
+}
+
 static int had_error(qpdf_data q, char *why, size_t whylen)
 {
     if (!qpdf_has_error(q))
@@ -225,7 +234,7 @@ static int try_open(struct pdfdoc *d, const char *password, char *why, size_t wh
     qpdf_error e = qpdf_get_error(d->q);
     int code = e ? (int)qpdf_get_error_code(d->q, e) : (int)qpdf_e_damaged_pdf;
     snprintf(why, whylen, "%s", e ? qpdf_get_error_full_text(d->q, e) : "unreadable PDF");
-    qpdf_cleanup(&d->q);
+    pdf_close(&d->q);
     return code ? code : qpdf_e_damaged_pdf;
 }
 
@@ -916,7 +925,7 @@ static int unpack(struct fg_ctx *ctx, struct fg_obj *obj)
     for (size_t i = 0; i < d.nnames; i++)
         free(d.names[i].name);
     free(d.names);
-    qpdf_cleanup(&d.q);
+    pdf_close(&d.q);
     return rc;
 }
 

@@ -585,6 +585,49 @@ static void test_truncated_and_flipped(void **state)
     free(pdf);
 }
 
+/* An xref table that lists only object 0 makes qpdf fail on a stream it reaches through
+ * /OpenAction; qpdf_cleanup() used to print that unread error to stderr (regression). */
+static void test_unread_error_not_printed(void **state)
+{
+    (void)state;
+    static const char content[] = "BT /F1 12 Tf 72 720 Td (hello) Tj ET";
+    uint8_t z[256];
+    uLongf zl = sizeof z;
+    assert_int_equal(compress(z, &zl, (const Bytef *)content, sizeof content - 1), Z_OK);
+    struct tu_bytes b = {0};
+    char hdr[512];
+    int hl = snprintf(hdr, sizeof hdr,
+        "%%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>\nendobj\n"
+        "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+        "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>\nendobj\n"
+        "4 0 obj\n<< /Length %lu /Filter /FlateDecode >>\nstream\n", (unsigned long)zl);
+    tu_bytes_put(&b, hdr, (size_t)hl);
+    size_t xref_at;
+    tu_bytes_put(&b, z, zl);
+    tu_bytes_put(&b, "\nendstream\nendobj\n", 19);
+    xref_at = b.len;
+    hl = snprintf(hdr, sizeof hdr, "xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 5 /Root 1 0 R >>\n"
+                  "startxref\n%zu\n%%%%EOF\n", xref_at);
+    tu_bytes_put(&b, hdr, (size_t)hl);
+    fg_engine *e = fuzz_engine();
+    fflush(stderr);
+    int saved_err = dup(2);
+    int sink = open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved_err >= 0 && sink >= 0);
+    dup2(sink, 2);
+    fg_result *r = tu_scan(e, "old.pdf", b.p, b.len);
+    fflush(stderr);
+    dup2(saved_err, 2);
+    close(saved_err);
+    struct stat st;
+    assert_int_equal(fstat(sink, &st), 0);
+    close(sink);
+    assert_int_equal(st.st_size, 0);
+    fg_result_free(r);
+    fg_engine_free(e);
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +638,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encrypted, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_garbage, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_truncated_and_flipped, tu_tmpdir_setup,
+                                        tu_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_unread_error_not_printed, tu_tmpdir_setup,
                                         tu_tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
