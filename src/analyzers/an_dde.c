@@ -16,6 +16,9 @@
  */
 #define _GNU_SOURCE
 #include "analyzer.h"
+#include "xml_scan.h"
+
+static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,6 @@
 #define FIELD_DEPTH 8        /* nested fields tracked; deeper ones are counted, not read */
 #define REPORT_CAP 16        /* findings per object; the rest summed up in one */
 #define FORMULA_WINDOW 1024  /* bytes of a CSV cell looked at */
-#define UTF16_CAP (8u << 20) /* bytes of a UTF-16 text narrowed for reading */
 #define DOC_INSTR_CAP 512    /* characters of a .doc field read */
 
 static const char *const types[] = {"xml", "text", "rtf", "data", NULL};
@@ -165,13 +167,6 @@ static void fold_quote(struct field *outer, const struct field *inner)
 
 /* ---- a small XML reader (start tags, attributes, entities), bounded and linear ---- */
 
-struct cursor {
-    const uint8_t *p, *end;
-    int selfclose; /* the last tag read ended in "/>" */
-};
-
-static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 static int hexval(uint8_t c)
 {
     return c >= '0' && c <= '9' ? c - '0'
@@ -179,176 +174,12 @@ static int hexval(uint8_t c)
            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
-/* Decodes character data (named and numeric entities) into out[0, cap-1); returns the length
- * (no NUL is written). */
-static size_t decode_text(const uint8_t *s, size_t n, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 4 < cap;) {
-        if (s[i] != '&') {
-            out[o++] = (char)s[i++];
-            continue;
-        }
-        const uint8_t *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
-        size_t el = semi ? (size_t)(semi - (s + i)) : 0;
-        static const struct { const char *name; char c; } named[] = {
-            {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-        int done = 0;
-        for (size_t k = 0; semi && k < sizeof named / sizeof named[0]; k++) {
-            if (strlen(named[k].name) == el - 1 && !memcmp(s + i + 1, named[k].name, el - 1)) {
-                out[o++] = named[k].c;
-                done = 1;
-            }
-        }
-        if (!done && semi && el >= 3 && s[i + 1] == '#') {
-            unsigned cp = 0;
-            int hex = s[i + 2] == 'x' || s[i + 2] == 'X', ok = 1;
-            for (size_t k = i + (hex ? 3 : 2); k < i + el && ok; k++) {
-                uint8_t c = s[k];
-                int v = c >= '0' && c <= '9' ? c - '0'
-                        : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-                if (v < 0 || cp > 0x10FFFF)
-                    ok = 0;
-                else
-                    cp = cp * (hex ? 16u : 10u) + (unsigned)v;
-            }
-            if (ok && cp && cp <= 0x10FFFF) {
-                o += put_utf8(out + o, cp);
-                done = 1;
-            }
-        }
-        if (done) {
-            i += el + 1;
-        } else {
-            out[o++] = '&';
-            i++;
-        }
-    }
-    return o;
-}
 
-static int next_start_tag(struct cursor *c, const uint8_t **name, size_t *nlen)
-{
-    while (c->p < c->end) {
-        const uint8_t *lt = memchr(c->p, '<', (size_t)(c->end - c->p));
-        if (!lt)
-            break;
-        c->p = lt + 1;
-        size_t rest = (size_t)(c->end - c->p);
-        if (rest >= 3 && !memcmp(c->p, "!--", 3)) {
-            const uint8_t *e = memmem(c->p + 3, rest - 3, "-->", 3);
-            c->p = e ? e + 3 : c->end;
-            continue;
-        }
-        if (rest >= 8 && !memcmp(c->p, "![CDATA[", 8)) {
-            const uint8_t *e = memmem(c->p + 8, rest - 8, "]]>", 3);
-            c->p = e ? e + 3 : c->end;
-            continue;
-        }
-        if (!rest || c->p[0] == '/' || c->p[0] == '?' || c->p[0] == '!')
-            continue;
-        const uint8_t *s = c->p;
-        while (c->p < c->end && !is_space(*c->p) && *c->p != '>' && *c->p != '/')
-            c->p++;
-        const uint8_t *colon = memrchr(s, ':', (size_t)(c->p - s));
-        *name = colon ? colon + 1 : s;
-        *nlen = (size_t)(c->p - *name);
-        c->selfclose = 0;
-        return 1;
-    }
-    c->p = c->end;
-    return 0;
-}
 
-static int next_attr(struct cursor *c, const uint8_t **name, size_t *nlen, const uint8_t **val,
-                     size_t *vlen)
-{
-    while (c->p < c->end && (is_space(*c->p) || *c->p == '/'))
-        c->p++;
-    if (c->p >= c->end || *c->p == '>' || *c->p == '<') {
-        if (c->p < c->end && *c->p == '>') {
-            c->selfclose = c->p[-1] == '/';
-            c->p++;
-        }
-        return 0;
-    }
-    const uint8_t *s = c->p;
-    while (c->p < c->end && !is_space(*c->p) && *c->p != '=' && *c->p != '>' && *c->p != '<')
-        c->p++;
-    const uint8_t *colon = memrchr(s, ':', (size_t)(c->p - s));
-    *name = colon ? colon + 1 : s;
-    *nlen = (size_t)(c->p - *name);
-    while (c->p < c->end && is_space(*c->p))
-        c->p++;
-    if (c->p >= c->end || *c->p != '=')
-        return 0;
-    c->p++;
-    while (c->p < c->end && is_space(*c->p))
-        c->p++;
-    if (c->p >= c->end || (*c->p != '"' && *c->p != '\''))
-        return 0;
-    uint8_t q = *c->p++;
-    const uint8_t *e = memchr(c->p, q, (size_t)(c->end - c->p));
-    if (!e) {
-        c->p = c->end;
-        return 0;
-    }
-    *val = c->p;
-    *vlen = (size_t)(e - c->p);
-    c->p = e + 1;
-    return 1;
-}
 
-static void skip_attrs(struct cursor *c)
-{
-    const uint8_t *an, *av;
-    size_t al, vl;
-    while (next_attr(c, &an, &al, &av, &vl))
-        ;
-}
 
-/* The character data after the current start tag (up to the next tag), decoded. */
-static size_t element_text(struct cursor *c, char *out, size_t cap)
-{
-    skip_attrs(c);
-    if (c->selfclose || c->p >= c->end)
-        return 0;
-    const uint8_t *lt = memchr(c->p, '<', (size_t)(c->end - c->p));
-    size_t n = lt ? (size_t)(lt - c->p) : (size_t)(c->end - c->p);
-    size_t l = decode_text(c->p, n, out, cap);
-    c->p += n;
-    return l;
-}
 
-static int name_is(const uint8_t *n, size_t l, const char *want)
-{
-    return strlen(want) == l && !memcmp(n, want, l);
-}
 
 /* ---- formulas (Excel XML, CSV, SYLK) ---- */
 
@@ -459,14 +290,14 @@ struct xmlstate {
     size_t depth; /* open fields, including those too deep to track */
 };
 
-static void fld_char(struct rep *r, struct xmlstate *st, struct cursor *c)
+static void fld_char(struct rep *r, struct xmlstate *st, struct fg_xml_cursor *c)
 {
     const uint8_t *an, *av;
     size_t al, vl;
     char kind[16] = "";
-    while (next_attr(c, &an, &al, &av, &vl))
-        if (name_is(an, al, "fldCharType"))
-            kind[decode_text(av, vl, kind, sizeof kind)] = 0;
+    while (fg_xml_next_attr(c, &an, &al, &av, &vl))
+        if (fg_xml_name_is(an, al, "fldCharType"))
+            kind[fg_xml_decode(av, vl, kind, sizeof kind)] = 0;
     if (!strcmp(kind, "begin")) {
         if (st->depth < FIELD_DEPTH) {
             st->f[st->depth].len = 0;
@@ -490,19 +321,19 @@ static void fld_char(struct rep *r, struct xmlstate *st, struct cursor *c)
     }
 }
 
-static void attr_pair(struct cursor *c, const char *n1, char *v1, const char *n2, char *v2,
+static void attr_pair(struct fg_xml_cursor *c, const char *n1, char *v1, const char *n2, char *v2,
                       size_t cap, const char *formula_attr, struct rep *r)
 {
     const uint8_t *an, *av;
     size_t al, vl;
-    while (next_attr(c, &an, &al, &av, &vl)) {
-        if (n1 && name_is(an, al, n1))
-            v1[decode_text(av, vl, v1, cap)] = 0;
-        else if (n2 && name_is(an, al, n2))
-            v2[decode_text(av, vl, v2, cap)] = 0;
-        else if (formula_attr && name_is(an, al, formula_attr)) {
+    while (fg_xml_next_attr(c, &an, &al, &av, &vl)) {
+        if (n1 && fg_xml_name_is(an, al, n1))
+            v1[fg_xml_decode(av, vl, v1, cap)] = 0;
+        else if (n2 && fg_xml_name_is(an, al, n2))
+            v2[fg_xml_decode(av, vl, v2, cap)] = 0;
+        else if (formula_attr && fg_xml_name_is(an, al, formula_attr)) {
             char f[INSTR_CAP];
-            size_t fl = decode_text(av, vl, f, sizeof f);
+            size_t fl = fg_xml_decode(av, vl, f, sizeof f);
             judge_formula(r, f, fl, "formula in a cell");
         }
     }
@@ -522,39 +353,39 @@ static void scan_xml(struct rep *r, const uint8_t *d, size_t len)
     if (!st)
         return;
     st->depth = 0;
-    struct cursor c = {d, d + len, 0};
+    struct fg_xml_cursor c = {d, d + len, 0};
     const uint8_t *nm;
     size_t nl;
     char a[INSTR_CAP], b[INSTR_CAP], t[INSTR_CAP];
-    while (next_start_tag(&c, &nm, &nl)) {
-        if (name_is(nm, nl, "fldChar")) {
+    while (fg_xml_next_start_tag(&c, &nm, &nl)) {
+        if (fg_xml_name_is(nm, nl, "fldChar")) {
             fld_char(r, st, &c);
-        } else if (name_is(nm, nl, "instrText")) {
-            size_t tl = element_text(&c, t, sizeof t);
+        } else if (fg_xml_name_is(nm, nl, "instrText")) {
+            size_t tl = fg_xml_element_text(&c, t, sizeof t);
             if (st->depth && st->depth <= FIELD_DEPTH)
                 field_append(&st->f[st->depth - 1], t, tl);
             else if (!st->depth)
                 judge_instr(r, t, tl); /* a code outside begin/end: judged on its own */
-        } else if (name_is(nm, nl, "fldSimple")) {
+        } else if (fg_xml_name_is(nm, nl, "fldSimple")) {
             a[0] = 0;
             attr_pair(&c, "instr", a, NULL, NULL, sizeof a, NULL, r);
             judge_instr(r, a, strlen(a));
-        } else if (name_is(nm, nl, "ddeLink")) {
+        } else if (fg_xml_name_is(nm, nl, "ddeLink")) {
             a[0] = b[0] = 0;
             attr_pair(&c, "ddeService", a, "ddeTopic", b, sizeof a, NULL, r);
             judge_link(r, a, b, "DDE link in an Excel workbook");
-        } else if (name_is(nm, nl, "dde-connection-decl") || name_is(nm, nl, "dde-source")) {
+        } else if (fg_xml_name_is(nm, nl, "dde-connection-decl") || fg_xml_name_is(nm, nl, "dde-source")) {
             a[0] = b[0] = 0;
             attr_pair(&c, "dde-application", a, "dde-topic", b, sizeof a, NULL, r);
             if (a[0])
                 judge_link(r, a, b, "DDE connection in an OpenDocument file");
-        } else if (name_is(nm, nl, "f")) {
-            size_t tl = element_text(&c, t, sizeof t);
+        } else if (fg_xml_name_is(nm, nl, "f")) {
+            size_t tl = fg_xml_element_text(&c, t, sizeof t);
             judge_formula(r, t, tl, "formula in a cell");
-        } else if (xl2003 && name_is(nm, nl, "Cell")) {
+        } else if (xl2003 && fg_xml_name_is(nm, nl, "Cell")) {
             attr_pair(&c, NULL, NULL, NULL, NULL, 0, "Formula", r);
-        } else if (xl2003 && name_is(nm, nl, "Path")) {
-            size_t tl = element_text(&c, t, sizeof t);
+        } else if (xl2003 && fg_xml_name_is(nm, nl, "Path")) {
+            size_t tl = fg_xml_element_text(&c, t, sizeof t);
             const char *bar = memchr(t, '|', tl);
             if (bar) {
                 memcpy(a, t, (size_t)(bar - t));
@@ -688,7 +519,7 @@ static size_t rtf_word(struct rtf *t, char *out)
     } else if (wl == 1 && word[0] == 'u' && has_param) {
         long cp = param < 0 ? param + 65536 : param;
         t->skip_fallback = 1; /* the character after \uN is for readers without Unicode */
-        return put_utf8(out, (unsigned)(cp > 0 && cp < 0x110000 ? cp : '?'));
+        return fg_utf8_put(out, (unsigned)(cp > 0 && cp < 0x110000 ? cp : '?'));
     } else if ((wl == 3 && (!memcmp(word, "tab", 3) || !memcmp(word, "par", 3))) ||
                (wl == 4 && !memcmp(word, "line", 4))) {
         out[0] = ' ';
@@ -899,25 +730,6 @@ static const char *base_of(const char *name)
     return s ? s + 1 : name;
 }
 
-static uint8_t *narrow_utf16(const uint8_t *d, size_t n, size_t *out_len)
-{
-    if (n < 2 || !((d[0] == 0xFF && d[1] == 0xFE) || (d[0] == 0xFE && d[1] == 0xFF)))
-        return NULL;
-    int be = d[0] == 0xFE;
-    size_t units = (n - 2) / 2;
-    if (units > UTF16_CAP)
-        units = UTF16_CAP;
-    uint8_t *o = malloc(units + 1);
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < units; i++) {
-        unsigned u = be ? (unsigned)d[2 + 2 * i] << 8 | d[3 + 2 * i]
-                        : (unsigned)d[3 + 2 * i] << 8 | d[2 + 2 * i];
-        o[i] = u < 0x80 ? (uint8_t)u : '?';
-    }
-    *out_len = units;
-    return o;
-}
 
 static int looks_xml(const uint8_t *d, size_t n)
 {
@@ -943,7 +755,7 @@ static int run(struct fg_ctx *ctx, struct fg_obj *obj)
         scan_xml(&r, obj->data, obj->len);
     } else if (!strcmp(t, "text")) {
         size_t len = obj->len;
-        uint8_t *narrow = narrow_utf16(obj->data, obj->len, &len);
+        uint8_t *narrow = fg_utf16_narrow(obj->data, obj->len, &len);
         const uint8_t *d = narrow ? narrow : obj->data;
         if (looks_xml(d, len))
             scan_xml(&r, d, len);

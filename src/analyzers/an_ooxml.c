@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "analyzer.h"
+#include "xml_scan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,193 +23,22 @@
 #define REPORT_CAP 16    /* relationships reported one by one per part; the rest summed up */
 #define FLAT_OPC_SNIFF 4096
 
-#define UTF16_CAP (8u << 20) /* bytes of a UTF-16 part narrowed for reading */
 
 /* "text" too: a part without an XML declaration, or in UTF-16, is not identified as xml. */
 static const char *const types[] = {"xml", "text", NULL};
 
 /* ---- a small, bounded XML reader: start tags, attributes, entities ---- */
 
-struct cursor {
-    const uint8_t *p, *end;
-};
 
-static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Decodes an attribute value (the five named entities and numeric references) into 'out',
- * cut at 'cap' - 1 bytes and NUL-terminated.  Unknown entities are kept as written. */
+/* An attribute value with its entities decoded, NUL-terminated in out[cap]. */
 static void decode_value(const uint8_t *s, size_t n, char *out, size_t cap)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 5 < cap;) {
-        if (s[i] != '&') {
-            out[o++] = (char)s[i++];
-            continue;
-        }
-        const uint8_t *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
-        size_t el = semi ? (size_t)(semi - (s + i)) : 0;
-        static const struct { const char *name; char c; } named[] = {
-            {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-        int done = 0;
-        for (size_t k = 0; semi && k < sizeof named / sizeof named[0]; k++) {
-            if (strlen(named[k].name) == el - 1 && !memcmp(s + i + 1, named[k].name, el - 1)) {
-                out[o++] = named[k].c;
-                done = 1;
-            }
-        }
-        if (!done && semi && el >= 3 && s[i + 1] == '#') {
-            unsigned cp = 0;
-            int hex = s[i + 2] == 'x' || s[i + 2] == 'X', ok = 1;
-            for (size_t k = i + (hex ? 3 : 2); k < i + el && ok; k++) {
-                uint8_t c = s[k];
-                int v = c >= '0' && c <= '9' ? c - '0'
-                        : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-                if (v < 0 || cp > 0x10FFFF)
-                    ok = 0;
-                else
-                    cp = cp * (hex ? 16u : 10u) + (unsigned)v;
-            }
-            if (ok && cp && cp <= 0x10FFFF) {
-                o += put_utf8(out + o, cp);
-                done = 1;
-            }
-        }
-        if (done) {
-            i += el + 1;
-        } else {
-            out[o++] = '&';
-            i++;
-        }
-    }
-    out[o] = 0;
+    out[fg_xml_decode(s, n, out, cap)] = 0;
 }
 
-/* Moves to the next start tag and returns its local name (the part after a namespace
- * prefix) in name/nlen; comments, CDATA, processing instructions and end tags are skipped.
- * Returns 0 at the end of the data.  The cursor is left just after the name. */
-static int next_start_tag(struct cursor *c, const uint8_t **name, size_t *nlen)
-{
-    while (c->p < c->end) {
-        const uint8_t *lt = memchr(c->p, '<', (size_t)(c->end - c->p));
-        if (!lt)
-            break;
-        c->p = lt + 1;
-        size_t rest = (size_t)(c->end - c->p);
-        if (rest >= 3 && !memcmp(c->p, "!--", 3)) {
-            const uint8_t *e = memmem(c->p + 3, rest - 3, "-->", 3);
-            c->p = e ? e + 3 : c->end;
-            continue;
-        }
-        if (rest >= 8 && !memcmp(c->p, "![CDATA[", 8)) {
-            const uint8_t *e = memmem(c->p + 8, rest - 8, "]]>", 3);
-            c->p = e ? e + 3 : c->end;
-            continue;
-        }
-        if (!rest || c->p[0] == '/' || c->p[0] == '?' || c->p[0] == '!')
-            continue;
-        const uint8_t *s = c->p;
-        while (c->p < c->end && !is_space(*c->p) && *c->p != '>' && *c->p != '/')
-            c->p++;
-        const uint8_t *colon = memrchr(s, ':', (size_t)(c->p - s));
-        *name = colon ? colon + 1 : s;
-        *nlen = (size_t)(c->p - *name);
-        return 1;
-    }
-    c->p = c->end;
-    return 0;
-}
 
-/* Reads the next attribute of the current start tag.  Returns 0 at the tag's end ('>' or
- * "/>", consumed) or at malformed input; the value is raw (not yet decoded). */
-static int next_attr(struct cursor *c, const uint8_t **name, size_t *nlen, const uint8_t **val,
-                     size_t *vlen)
-{
-    while (c->p < c->end && (is_space(*c->p) || *c->p == '/'))
-        c->p++;
-    if (c->p >= c->end || *c->p == '>' || *c->p == '<') {
-        if (c->p < c->end && *c->p == '>')
-            c->p++;
-        return 0;
-    }
-    const uint8_t *s = c->p;
-    while (c->p < c->end && !is_space(*c->p) && *c->p != '=' && *c->p != '>' && *c->p != '<')
-        c->p++;
-    const uint8_t *colon = memrchr(s, ':', (size_t)(c->p - s));
-    *name = colon ? colon + 1 : s;
-    *nlen = (size_t)(c->p - *name);
-    while (c->p < c->end && is_space(*c->p))
-        c->p++;
-    if (c->p >= c->end || *c->p != '=')
-        return 0;
-    c->p++;
-    while (c->p < c->end && is_space(*c->p))
-        c->p++;
-    if (c->p >= c->end || (*c->p != '"' && *c->p != '\''))
-        return 0;
-    uint8_t q = *c->p++;
-    const uint8_t *e = memchr(c->p, q, (size_t)(c->end - c->p));
-    if (!e) {
-        c->p = c->end;
-        return 0;
-    }
-    *val = c->p;
-    *vlen = (size_t)(e - c->p);
-    c->p = e + 1;
-    return 1;
-}
 
-static int name_is(const uint8_t *n, size_t l, const char *want)
-{
-    return strlen(want) == l && !memcmp(n, want, l);
-}
 
-/* Office reads parts written in UTF-16 as well; markup is ASCII, so keeping the low byte of
- * each ASCII code unit (anything else becomes '?') is enough to read tags and URLs.
- * Returns a malloc'ed buffer, or NULL if the data is not UTF-16 with a byte-order mark. */
-static uint8_t *narrow_utf16(const uint8_t *d, size_t n, size_t *out_len)
-{
-    if (n < 2 || !((d[0] == 0xFF && d[1] == 0xFE) || (d[0] == 0xFE && d[1] == 0xFF)))
-        return NULL;
-    int be = d[0] == 0xFE;
-    size_t units = (n - 2) / 2;
-    if (units > UTF16_CAP)
-        units = UTF16_CAP;
-    uint8_t *o = malloc(units + 1);
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < units; i++) {
-        unsigned u = be ? (unsigned)d[2 + 2 * i] << 8 | d[3 + 2 * i]
-                        : (unsigned)d[3 + 2 * i] << 8 | d[2 + 2 * i];
-        o[i] = u < 0x80 ? (uint8_t)u : '?';
-    }
-    *out_len = units;
-    return o;
-}
 
 /* ---- targets ---- */
 
@@ -353,18 +183,18 @@ struct tally {
     char worst_ev[TYPE_CAP + TARGET_CAP + 8];
 };
 
-static void one_relationship(struct fg_ctx *ctx, struct fg_obj *obj, struct cursor *c,
+static void one_relationship(struct fg_ctx *ctx, struct fg_obj *obj, struct fg_xml_cursor *c,
                              size_t *reported, struct tally *t)
 {
     char type[TYPE_CAP] = "", target[TARGET_CAP] = "", mode[32] = "";
     const uint8_t *an, *av;
     size_t al, vl;
-    while (next_attr(c, &an, &al, &av, &vl)) {
-        if (name_is(an, al, "Type"))
+    while (fg_xml_next_attr(c, &an, &al, &av, &vl)) {
+        if (fg_xml_name_is(an, al, "Type"))
             decode_value(av, vl, type, sizeof type);
-        else if (name_is(an, al, "Target"))
+        else if (fg_xml_name_is(an, al, "Target"))
             decode_value(av, vl, target, sizeof target);
-        else if (name_is(an, al, "TargetMode"))
+        else if (fg_xml_name_is(an, al, "TargetMode"))
             decode_value(av, vl, mode, sizeof mode);
     }
     const char *m = mode;
@@ -410,18 +240,18 @@ static int is_flat_opc(const uint8_t *d, size_t len)
 static int run(struct fg_ctx *ctx, struct fg_obj *obj)
 {
     size_t len = obj->len;
-    uint8_t *wide = narrow_utf16(obj->data, obj->len, &len);
+    uint8_t *wide = fg_utf16_narrow(obj->data, obj->len, &len);
     const uint8_t *d = wide ? wide : obj->data;
     if (!(obj->name && ends_with(obj->name, ".rels")) && !is_flat_opc(d, len)) {
         free(wide);
         return FG_OK;
     }
-    struct cursor c = {d, d + len};
+    struct fg_xml_cursor c = {d, d + len, 0};
     const uint8_t *name;
     size_t nlen, reported = 0;
     struct tally t = {0};
-    while (next_start_tag(&c, &name, &nlen)) {
-        if (name_is(name, nlen, "Relationship"))
+    while (fg_xml_next_start_tag(&c, &name, &nlen)) {
+        if (fg_xml_name_is(name, nlen, "Relationship"))
             one_relationship(ctx, obj, &c, &reported, &t);
     }
     if (t.extra)

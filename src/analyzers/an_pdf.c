@@ -23,18 +23,12 @@
 #include <zlib.h>
 
 #define NAME_CAP 64          /* bytes of a decoded name compared; longer names are not ours */
-#define OBJ_CAP (1u << 16)   /* objects whose flags and references are remembered */
-#define REF_CAP (1u << 18)   /* references remembered */
 #define REFS_PER_OBJ 16
-#define STREAM_CAP (1u << 18) /* streams of the raw file remembered */
 #define TRIG_CAP 64          /* triggers followed */
 #define TARGETS_PER_TRIG 8
 #define JSREF_CAP 16         /* streams named by /JS that are read */
 #define FOLLOW_DEPTH 4       /* references followed from a trigger to its action */
 #define FOLLOW_VISITS 64
-#define JS_SCAN_CAP (256u << 10) /* bytes of JavaScript kept for the code checks */
-#define OBJSTM_CAP (16u << 20)   /* bytes one object stream may inflate to */
-#define OBJSTM_TOTAL (64u << 20) /* bytes all object streams of a file may inflate to */
 #define EV_CAP 400           /* bytes of text kept for one piece of evidence */
 #define URL_LIST_CAP 480
 #define SNIPPET 160          /* raw bytes shown from where an action is named */
@@ -228,7 +222,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size, size_t limit)
 
 static long new_obj(struct body *b, uint32_t num)
 {
-    if (!grow((void **)&b->objs, &b->capobj, b->nobj, sizeof *b->objs, OBJ_CAP))
+    if (!grow((void **)&b->objs, &b->capobj, b->nobj, sizeof *b->objs, FG_CAP_PDFIND_OBJECTS))
         return -1;
     b->objs[b->nobj] = (struct pobj){num, (uint32_t)b->nrefs, 0, 0};
     return (long)b->nobj++;
@@ -238,7 +232,7 @@ static void add_ref(struct body *b, long cur, uint32_t num)
 {
     struct pobj *o = cur_obj(b, cur);
     if (!o || o->nref >= REFS_PER_OBJ ||
-        !grow((void **)&b->refs, &b->caprefs, b->nrefs, sizeof *b->refs, REF_CAP))
+        !grow((void **)&b->refs, &b->caprefs, b->nrefs, sizeof *b->refs, FG_CAP_PDFIND_REFS))
         return;
     /* An object's references are consecutive: objects are read one after the other. */
     if (o->ref_at + o->nref != b->nrefs)
@@ -250,7 +244,7 @@ static void add_ref(struct body *b, long cur, uint32_t num)
 static void add_stream(struct body *b, long cur, size_t start, size_t end)
 {
     struct pobj *o = cur_obj(b, cur);
-    if (!o || !grow((void **)&b->stms, &b->capstm, b->nstm, sizeof *b->stms, STREAM_CAP))
+    if (!o || !grow((void **)&b->stms, &b->capstm, b->nstm, sizeof *b->stms, FG_CAP_PDFIND_STREAMS))
         return;
     b->stms[b->nstm++] = (struct stm){o->num, o->flags, start, end};
 }
@@ -544,9 +538,9 @@ static void js_code(struct body *b, const char *t, size_t n)
         b->js_text_len = l;
     }
     if (!b->jsbuf)
-        b->jsbuf = malloc(JS_SCAN_CAP);
+        b->jsbuf = malloc(FG_CAP_PDFIND_JS);
     if (b->jsbuf) {
-        size_t room = JS_SCAN_CAP - b->jslen, l = n < room ? n : room;
+        size_t room = FG_CAP_PDFIND_JS - b->jslen, l = n < room ? n : room;
         memcpy(b->jsbuf + b->jslen, t, l);
         b->jslen += l;
     }
@@ -668,7 +662,7 @@ static size_t objstm_header(struct scan *s, const uint8_t *d, size_t n)
             i = save;
             break;
         }
-        if (!grow((void **)&s->hdr, &cap, s->nhdr, 2 * sizeof *s->hdr, OBJ_CAP))
+        if (!grow((void **)&s->hdr, &cap, s->nhdr, 2 * sizeof *s->hdr, FG_CAP_PDFIND_OBJECTS))
             break;
         s->hdr[2 * s->nhdr] = v[0];
         s->hdr[2 * s->nhdr + 1] = v[1];
@@ -695,9 +689,9 @@ static size_t on_string(struct scan *s, size_t i)
     int lit = d[i] == '(';
     size_t end = lit ? literal_string(d, n, i, want ? buf : NULL, &sl, EV_CAP)
                      : hex_string(d, n, i, want ? buf : NULL, &sl, EV_CAP);
-    if (s->pend == P_JS && s->b->jslen < JS_SCAN_CAP && end - i > EV_CAP) {
+    if (s->pend == P_JS && s->b->jslen < FG_CAP_PDFIND_JS && end - i > EV_CAP) {
         /* The whole script for the code checks, not only what is shown. */
-        size_t cap = end - i < JS_SCAN_CAP ? end - i : JS_SCAN_CAP, fl = 0;
+        size_t cap = end - i < FG_CAP_PDFIND_JS ? end - i : FG_CAP_PDFIND_JS, fl = 0;
         char *full = malloc(cap);
         if (full) {
             if (lit)
@@ -933,14 +927,14 @@ static int read_streams(struct fg_ctx *ctx, struct body *b, const uint8_t *raw)
 {
     if (b->encrypted)
         return FG_OK; /* encrypted data: the unpacker's "objects" child has it decrypted */
-    size_t budget = OBJSTM_TOTAL, nstm = b->nstm;
+    size_t budget = FG_CAP_PDFIND_OBJSTM_TOTAL, nstm = b->nstm;
     for (size_t i = 0; i < nstm && budget; i++) {
         if (!(b->stms[i].flags & F_OBJSTM))
             continue;
         if (fg_ctx_expired(ctx))
             return FG_ETIMEOUT;
         size_t len = 0;
-        uint8_t *d = stream_data(raw, &b->stms[i], budget < OBJSTM_CAP ? budget : OBJSTM_CAP,
+        uint8_t *d = stream_data(raw, &b->stms[i], budget < FG_CAP_PDFIND_OBJSTM ? budget : FG_CAP_PDFIND_OBJSTM,
                                  &len);
         if (!d)
             continue;
@@ -955,7 +949,7 @@ static int read_streams(struct fg_ctx *ctx, struct body *b, const uint8_t *raw)
             if (b->stms[i].num != b->js_refs[k] || (b->stms[i].flags & F_OBJSTM))
                 continue;
             size_t len = 0;
-            uint8_t *d = stream_data(raw, &b->stms[i], JS_SCAN_CAP, &len);
+            uint8_t *d = stream_data(raw, &b->stms[i], FG_CAP_PDFIND_JS, &len);
             if (d)
                 js_code(b, (const char *)d, len);
             free(d);

@@ -100,6 +100,15 @@
 #define FG_CAP_VBA_IOCS 16        /* distinct IOCs kept per module */
 #define FG_CAP_VBA_DECODED 1024   /* bytes of a decoded string kept */
 #define FG_CAP_VBA_DECODES 256    /* StrReverse/Replace calls looked into per module */
+/* an_pdf.c */
+#define FG_CAP_PDFIND_OBJECTS (1u << 16)   /* objects whose flags and references are remembered */
+#define FG_CAP_PDFIND_REFS (1u << 18)   /* references remembered */
+#define FG_CAP_PDFIND_STREAMS (1u << 18) /* streams of the raw file remembered */
+#define FG_CAP_PDFIND_JS (256u << 10) /* bytes of JavaScript kept for the code checks */
+#define FG_CAP_PDFIND_OBJSTM (16u << 20)   /* bytes one object stream may inflate to */
+#define FG_CAP_PDFIND_OBJSTM_TOTAL (64u << 20) /* bytes all object streams of a file may inflate to */
+/* an_dde.c */
+#define FG_CAP_UTF16_TEXT (8u << 20) /* bytes of UTF-16 text narrowed for reading (an_dde.c, an_ooxml.c) */
 
 enum fg_limit_kind {
     FG_LIM_DEPTH,

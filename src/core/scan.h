@@ -104,4 +104,7 @@ int fg_scan_mem_as(struct fg_scanner *s, const char *name, const void *data, siz
  * \xNN.  At most 'cap' output bytes; the result is malloc'ed. */
 char *fg_str_sanitize(const void *s, size_t n, size_t cap);
 
+/* Writes code point cp (at most 0x10FFFF) as UTF-8, 1 to 4 bytes; returns the count. */
+size_t fg_utf8_put(char *o, unsigned cp);
+
 #endif
