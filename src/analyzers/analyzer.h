@@ -20,5 +20,7 @@ extern const struct fg_analyzer *const fg_analyzers[]; /* NULL-terminated */
 extern const struct fg_analyzer fg_an_yara;
 extern const struct fg_analyzer fg_an_vba;
 extern const struct fg_analyzer fg_an_ooxml, fg_an_dde, fg_an_pdf, fg_an_names;
+extern const struct fg_analyzer fg_an_script;
+extern const struct fg_analyzer fg_an_lnk;
 
 #endif

