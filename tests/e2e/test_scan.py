@@ -28,6 +28,9 @@ import unittest
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "gen"))
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
@@ -938,23 +941,7 @@ def main():
     if not os.access(FLOWGATE, os.X_OK):
         print("not executable: " + FLOWGATE, file=sys.stderr)
         return 2
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (CommandLine, ScanCases, BrokenInputs):
-        for t in loader.loadTestsFromTestCase(cls):
-            if not a.k or any(k in t.id() for k in a.k):
-                suite.addTest(t)
-    t0 = time.monotonic()
-    res = unittest.TextTestRunner(verbosity=2 if a.v else 1, stream=sys.stdout).run(suite)
-    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    skipped = len(res.skipped)
-    passed = res.testsRun - failed - skipped - len(res.expectedFailures)
-    print("e2e run took %.1f s" % (time.monotonic() - t0))
-    line = "%d passed, %d failed" % (passed, failed)
-    if skipped:
-        line += ", %d skipped" % skipped
-    print(line)
-    return 1 if failed else 0
+    return runner.run_suite((CommandLine, ScanCases, BrokenInputs), a.k, a.v, "e2e")
 
 
 if __name__ == "__main__":
