@@ -10,5 +10,6 @@ const struct fg_analyzer *const fg_analyzers[] = {
     &fg_an_ooxml, &fg_an_dde, &fg_an_pdf, &fg_an_names,
     &fg_an_script,
     &fg_an_lnk,
+    &fg_an_phish,
     NULL,
 };
