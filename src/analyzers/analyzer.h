@@ -22,6 +22,7 @@ extern const struct fg_analyzer fg_an_vba;
 extern const struct fg_analyzer fg_an_ooxml, fg_an_dde, fg_an_pdf, fg_an_names;
 extern const struct fg_analyzer fg_an_script;
 extern const struct fg_analyzer fg_an_lnk;
+extern const struct fg_analyzer fg_an_oleobj;
 extern const struct fg_analyzer fg_an_phish;
 
 #endif

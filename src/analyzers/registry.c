@@ -10,6 +10,7 @@ const struct fg_analyzer *const fg_analyzers[] = {
     &fg_an_ooxml, &fg_an_dde, &fg_an_pdf, &fg_an_names,
     &fg_an_script,
     &fg_an_lnk,
+    &fg_an_oleobj,
     &fg_an_phish,
     NULL,
 };

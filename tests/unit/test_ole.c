@@ -331,8 +331,9 @@ static void test_oletools_corpus(void **state)
     } cases[] = {
         {"oleobj/embedded-simple-2007.doc", "\\x01Ole10Native > simple-text-file.txt", "text",
          FG_VERDICT_CLEAN, "ole2.clsid"},
+        /* a document carrying a program is suspicious (an_oleobj.c, ole.package) */
         {"oleobj/sample_with_calc_embedded.doc", "\\x01Ole10Native > calc.exe", "pe",
-         FG_VERDICT_CLEAN, NULL},
+         FG_VERDICT_SUSPICIOUS, "ole.package"},
         {"msodde/harmless-clean.doc", "> WordDocument", NULL, FG_VERDICT_CLEAN, NULL},
         {"olevba/sample_with_vba.ppt", "> PowerPoint Document", NULL, FG_VERDICT_CLEAN, NULL},
         {"basic/encrypted.docx", "> EncryptedPackage", NULL, FG_VERDICT_UNSCANNABLE,
