@@ -178,6 +178,33 @@ static const char *const file_tlds[] = {"html", "htm", "php", "asp", "aspx", "pd
                                         "docx", "xls", "xlsx", "zip", "txt", "jpg", "png", "gif",
                                         "exe", "js", NULL};
 
+/* Without a scheme or "www.", text reads as a domain only when it ends in a generic TLD mail
+ * users know, or in a two-letter country code that is not also a file extension
+ * ("Underscore.lua", "Dollar.swift" and "setup.py" are project and file names). */
+static const char *const known_gtlds[] = {"com", "net", "org", "info", "biz", "edu", "gov",
+                                          "io", "app", "dev", "xyz", "online", "site", "shop",
+                                          "store", "top", "club", "bank", "cloud", "live",
+                                          "email", "support", "security", NULL};
+static const char *const code_exts2[] = {"js", "py", "rb", "md", "cs", "sh", "ts", "go", "rs",
+                                         "hs", "ml", "pl", "pm", "gz", "xz", "db", "so", "mk",
+                                         NULL};
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (!strcmp(s, list[k]))
+            return 1;
+    return 0;
+}
+
+static int bare_domain_tld(const char *tld)
+{
+    size_t l = strlen(tld);
+    if (l == 2)
+        return !in_list(tld, code_exts2);
+    return in_list(tld, known_gtlds);
+}
+
 /* The host the visible text shows, if the text reads as a URL or a bare domain. */
 static int text_host(const char *text, char *out, size_t cap)
 {
@@ -208,11 +235,8 @@ static int text_host(const char *text, char *out, size_t cap)
     for (const char *p = dot + 1; *p; p++)
         if (!isalpha((unsigned char)*p))
             return 0;
-    if (!www) {
-        for (size_t k = 0; file_tlds[k]; k++)
-            if (!strcmp(dot + 1, file_tlds[k]))
-                return 0;
-    }
+    if (!www && (in_list(dot + 1, file_tlds) || !bare_domain_tld(dot + 1)))
+        return 0;
     return 1;
 }
 
