@@ -315,19 +315,6 @@ static void test_hostile(void **state)
     fg_engine_free(e);
 }
 
-static uint8_t *corpus(const char *rel, size_t *n)
-{
-    char path[1024];
-    const char *src = getenv("FG_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/../shared/corpora/oletools/%s", src ? src : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        snprintf(path, sizeof path, "/work/shared/corpora/oletools/%s", rel);
-    else
-        fclose(f);
-    return tu_read(path, n);
-}
-
 /* The msodde corpus: every DDE sample is found (high: all of them run cmd or are DDEAUTO),
  * with the field instruction as evidence; the harmless counterparts and the RTF
  * specification stay clean. */
@@ -359,7 +346,9 @@ static void test_corpus(void **state)
     };
     for (size_t i = 0; i < sizeof dirty / sizeof dirty[0]; i++) {
         size_t n;
-        uint8_t *d = corpus(dirty[i].file, &n);
+        uint8_t *d = tu_oletools(dirty[i].file, &n);
+        if (!d)
+            fail_msg("corpus file missing: %s", dirty[i].file);
         fg_result *r = tu_scan(e, dirty[i].file, d, n);
         const char *ev = NULL;
         int sev = dde(r, &ev, NULL);
@@ -382,7 +371,9 @@ static void test_corpus(void **state)
         "oleobj/embedded-simple-2007.docx"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         size_t n;
-        uint8_t *d = corpus(clean[i], &n);
+        uint8_t *d = tu_oletools(clean[i], &n);
+        if (!d)
+            fail_msg("corpus file missing: %s", clean[i]);
         fg_result *r = tu_scan(e, clean[i], d, n);
         int ok = dde(r, NULL, NULL) < 0;
         if (strncmp(clean[i], "excel4", 6))

@@ -308,18 +308,6 @@ static void test_hostile_directory(void **state)
 
 /* ---- real files (oletools test data, BSD-licensed; see the corpus README) ---- */
 
-static uint8_t *corpus(const char *rel, size_t *len)
-{
-    char path[1024];
-    const char *src = getenv("FG_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/../shared/corpora/oletools/%s", src ? src : ".", rel);
-    if (access(path, R_OK) != 0)
-        snprintf(path, sizeof path, "/work/shared/corpora/oletools/%s", rel);
-    if (access(path, R_OK) != 0)
-        return NULL;
-    return tu_read(path, len);
-}
-
 static void test_oletools_corpus(void **state)
 {
     (void)state;
@@ -343,7 +331,7 @@ static void test_oletools_corpus(void **state)
     int found = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len;
-        uint8_t *b = corpus(cases[i].file, &len);
+        uint8_t *b = tu_oletools(cases[i].file, &len);
         if (!b)
             continue;
         found++;

@@ -217,18 +217,6 @@ static void test_rtf_truncated(void **state)
 
 /* ---- real files (oletools test data, BSD-licensed; see the corpus README) ---- */
 
-static uint8_t *corpus(const char *rel, size_t *len)
-{
-    char path[1024];
-    const char *src = getenv("FG_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/../shared/corpora/oletools/%s", src ? src : ".", rel);
-    if (access(path, R_OK) != 0)
-        snprintf(path, sizeof path, "/work/shared/corpora/oletools/%s", rel);
-    if (access(path, R_OK) != 0)
-        return NULL;
-    return tu_read(path, len);
-}
-
 static void test_corpus(void **state)
 {
     (void)state;
@@ -250,7 +238,7 @@ static void test_corpus(void **state)
     fg_engine *e = tu_engine(NULL);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len;
-        uint8_t *d = corpus(cases[i].file, &len);
+        uint8_t *d = tu_oletools(cases[i].file, &len);
         if (!d) {
             fprintf(stderr, "skipped (corpus missing): %s\n", cases[i].file);
             continue;

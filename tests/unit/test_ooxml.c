@@ -246,19 +246,6 @@ static void test_hostile(void **state)
     fg_engine_free(e);
 }
 
-static uint8_t *corpus(const char *rel, size_t *n)
-{
-    char path[1024];
-    const char *src = getenv("FG_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/../shared/corpora/oletools/%s", src ? src : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        snprintf(path, sizeof path, "/work/shared/corpora/oletools/%s", rel);
-    else
-        fclose(f);
-    return tu_read(path, n);
-}
-
 /* Real Office files: the remote OLE links in oleobj/external_link are found in every format;
  * the harmless documents stay clean. */
 static void test_corpus(void **state)
@@ -272,7 +259,9 @@ static void test_corpus(void **state)
         snprintf(rel, sizeof rel, "oleobj/external_link/sample_with_external_link_to_doc.%s",
                  linked[i]);
         size_t n;
-        uint8_t *d = corpus(rel, &n);
+        uint8_t *d = tu_oletools(rel, &n);
+        if (!d)
+            fail_msg("corpus file missing: %s", rel);
         fg_result *r = tu_scan(e, rel, d, n);
         const char *ev = NULL;
         int sev = severity_of(r, "ooxml.external-oleobject", &ev);
@@ -290,7 +279,9 @@ static void test_corpus(void **state)
                                         "oleobj/embedded-simple-2007.pptx"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         size_t n;
-        uint8_t *d = corpus(clean[i], &n);
+        uint8_t *d = tu_oletools(clean[i], &n);
+        if (!d)
+            fail_msg("corpus file missing: %s", clean[i]);
         fg_result *r = tu_scan(e, clean[i], d, n);
         if (count_prefix(r, "ooxml.") || fg_result_verdict(r) != FG_VERDICT_CLEAN)
             tu_dump(r);

@@ -196,29 +196,13 @@ static void test_raw_and_truncated(void **state)
     free(rtf.p);
 }
 
-static char *corpus_path(const char *rel)
-{
-    const char *src = getenv("FG_SOURCE_DIR");
-    char *p = NULL;
-    if (src) {
-        assert_true(asprintf(&p, "%s/../shared/corpora/%s", src, rel) > 0);
-        FILE *f = fopen(p, "rb");
-        if (f) {
-            fclose(f);
-            return p;
-        }
-        free(p);
-    }
-    assert_true(asprintf(&p, "/work/shared/corpora/%s", rel) > 0);
-    return p;
-}
-
 /* Real RTF from the oletools test set: an obfuscated Equation.3 object, and one behind an
  * encrypted zip whose \objdata ends in a \bin run. */
 static void test_corpus(void **state)
 {
     (void)state;
-    char *path = corpus_path("oletools/rtfobj/issue_251.rtf");
+    char *path = tu_oletools_path("rtfobj/issue_251.rtf");
+    assert_non_null(path);
     size_t n;
     uint8_t *d = tu_read(path, &n);
     fg_engine *e = tu_engine(NULL);
@@ -236,7 +220,8 @@ static void test_corpus(void **state)
     free(d);
     free(path);
 
-    path = corpus_path("oletools/rtfobj/issue_185.rtf.zip");
+    path = tu_oletools_path("rtfobj/issue_185.rtf.zip");
+    assert_non_null(path);
     d = tu_read(path, &n);
     fg_engine *e2 = NULL;
     assert_int_equal(fg_engine_new(&e2), 0);

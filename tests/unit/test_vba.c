@@ -876,27 +876,8 @@ static void test_hostile_text(void **state)
 
 /* ---- the oletools documents ---- */
 
-static uint8_t *corpus_file(const char *rel, size_t *len)
-{
-    const char *src = getenv("FG_SOURCE_DIR");
-    char path[1024];
-    FILE *f = NULL;
-    if (src) {
-        snprintf(path, sizeof path, "%s/../shared/corpora/oletools/%s", src, rel);
-        f = fopen(path, "rb");
-    }
-    if (!f) {
-        snprintf(path, sizeof path, "/work/shared/corpora/oletools/%s", rel);
-        f = fopen(path, "rb");
-    }
-    if (!f)
-        return NULL;
-    fclose(f);
-    return tu_read(path, len);
-}
-
 #define CORPUS(var, rel, len)                                                                    \
-    uint8_t *var = corpus_file(rel, &len);                                                       \
+    uint8_t *var = tu_oletools(rel, &len);                                                       \
     if (!var) {                                                                                  \
         print_message("oletools corpus not found; skipped\n");                                   \
         skip();                                                                                  \
@@ -905,7 +886,7 @@ static uint8_t *corpus_file(const char *rel, size_t *len)
 static fg_result *scan_corpus(fg_engine *e, const char *rel, uint8_t **data)
 {
     size_t len;
-    *data = corpus_file(rel, &len);
+    *data = tu_oletools(rel, &len);
     if (!*data)
         return NULL;
     return tu_scan(e, rel, *data, len);

@@ -148,3 +148,27 @@ void tu_bytes_put(struct tu_bytes *b, const void *d, size_t n)
     b->len += n;
     b->p[b->len] = 0;
 }
+
+char *tu_oletools_path(const char *rel)
+{
+    const char *src = getenv("FG_SOURCE_DIR");
+    char *p = NULL;
+    if (src && asprintf(&p, "%s/../shared/corpora/oletools/%s", src, rel) > 0 &&
+        access(p, R_OK) == 0)
+        return p;
+    free(p);
+    if (asprintf(&p, "/work/shared/corpora/oletools/%s", rel) > 0 && access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+uint8_t *tu_oletools(const char *rel, size_t *len)
+{
+    char *p = tu_oletools_path(rel);
+    if (!p)
+        return NULL;
+    uint8_t *b = tu_read(p, len);
+    free(p);
+    return b;
+}

@@ -42,6 +42,13 @@ struct tu_bytes {
 };
 void tu_bytes_put(struct tu_bytes *b, const void *d, size_t n);
 
+/* The third-party oletools test documents, read in place: $FG_SOURCE_DIR/../shared/corpora
+ * (a clone with shared/ beside it, as in CI), else /work/shared/corpora.  'rel' is relative
+ * to corpora/oletools.  tu_oletools_path() returns a malloc'ed path or NULL if the file is
+ * not there; tu_oletools() its bytes, or NULL. */
+char *tu_oletools_path(const char *rel);
+uint8_t *tu_oletools(const char *rel, size_t *len);
+
 /* Reads a whole file (test data); fails the test if missing. */
 uint8_t *tu_read(const char *path, size_t *len);
 
