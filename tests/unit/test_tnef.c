@@ -208,36 +208,6 @@ static int has_finding_on(const struct fg_object_info *o, const char *id)
     return 0;
 }
 
-/* Runs scans with stdout redirected, and fails if anything was printed there: the CLI's
- * JSON goes to stdout, and libytnef prints its errors there. */
-struct quiet {
-    int saved;
-    char path[64];
-};
-
-static void quiet_begin(struct quiet *q)
-{
-    fflush(stdout);
-    snprintf(q->path, sizeof q->path, "stdout.txt");
-    int fd = open(q->path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    assert_true(fd >= 0);
-    q->saved = dup(1);
-    dup2(fd, 1);
-    close(fd);
-}
-
-static void quiet_end(struct quiet *q)
-{
-    fflush(stdout);
-    dup2(q->saved, 1);
-    close(q->saved);
-    size_t n;
-    uint8_t *b = tu_read(q->path, &n);
-    if (n)
-        fail_msg("libytnef printed: %.*s", (int)(n < 200 ? n : 200), (char *)b);
-    free(b);
-}
-
 static void test_attachments(void **state)
 {
     (void)state;
@@ -245,10 +215,10 @@ static void test_attachments(void **state)
     tb_init(&t, 8192);
     build(&t);
     fg_engine *e = tu_engine(RULE);
-    struct quiet q;
-    quiet_begin(&q);
+    struct tu_quiet q;
+    tu_quiet_begin(&q);
     fg_result *r = tu_scan(e, "winmail.dat", t.p, t.n);
-    quiet_end(&q);
+    tu_quiet_end(&q);
     assert_string_equal(tu_object(r, NULL)->type, "tnef");
     const struct fg_object_info *o = tu_object(r, "winmail.dat > invoice.txt");
     assert_non_null(o);
@@ -294,8 +264,8 @@ static void test_truncated(void **state)
     char why[160] = "";
     fg_scanner *sc = NULL;
     assert_int_equal(fg_scanner_new(e, &sc), 0);
-    struct quiet q;
-    quiet_begin(&q); /* failures are reported after stdout is back */
+    struct tu_quiet q;
+    tu_quiet_begin(&q); /* failures are reported after stdout is back */
     for (size_t cut = 4; cut < t.n && !why[0]; cut++) {
         fg_result *r = tu_scan_with(sc, "winmail.dat", t.p, cut);
         if (!is_boundary(&t, cut) && !tu_has_finding(r, "malformed.tnef"))
@@ -306,7 +276,7 @@ static void test_truncated(void **state)
             snprintf(why, sizeof why, "cut at %zu: the complete first attachment is lost", cut);
         fg_result_free(r);
     }
-    quiet_end(&q);
+    tu_quiet_end(&q);
     fg_scanner_free(sc);
     free(t.p);
     if (why[0])
@@ -326,8 +296,8 @@ static void test_corrupt(void **state)
     assert_non_null(m);
     fg_scanner *sc = NULL;
     assert_int_equal(fg_scanner_new(e, &sc), 0);
-    struct quiet q;
-    quiet_begin(&q);
+    struct tu_quiet q;
+    tu_quiet_begin(&q);
     for (size_t pos = 6; pos < t.n; pos++) {
         for (unsigned x = 1; x < 256; x <<= 2) {
             memcpy(m, t.p, t.n);
@@ -336,7 +306,7 @@ static void test_corrupt(void **state)
             fg_result_free(r);
         }
     }
-    quiet_end(&q);
+    tu_quiet_end(&q);
     fg_scanner_free(sc);
     free(m);
 
@@ -355,9 +325,9 @@ static void test_corrupt(void **state)
         record(&t, 2, ATT_RENDDATA, rend, sizeof rend);
         record(&t, 2, ATT_TITLE, "invoice.txt", 12);
         record(&t, 2, ATT_DATA, MARKER, strlen(MARKER));
-        quiet_begin(&q);
+        tu_quiet_begin(&q);
         fg_result *r = tu_scan(e, "winmail.dat", t.p, t.n);
-        quiet_end(&q);
+        tu_quiet_end(&q);
         assert_true(tu_has_finding(r, "malformed.member"));
         assert_true(has_finding_on(tu_object(r, "winmail.dat > invoice.txt"), "yara.Marker"));
         fg_result_free(r);
@@ -429,10 +399,10 @@ static void test_libytnef_limits(void **state)
     record(&t, 2, ATT_TITLE, title, 145);
     record(&t, 2, ATT_DATA, MARKER, strlen(MARKER));
     record(&t, 2, ATT_ATTACHMENT, mv, sizeof mv);
-    struct quiet q;
-    quiet_begin(&q);
+    struct tu_quiet q;
+    tu_quiet_begin(&q);
     fg_result *res = tu_scan(e, "winmail.dat", t.p, t.n);
-    quiet_end(&q);
+    tu_quiet_end(&q);
     assert_true(has_finding_on(tu_object(res, "winmail.dat > body.txt"), "yara.Marker"));
     assert_true(has_finding_on(tu_object(res, "winmail.dat > body.rtf"), "yara.Marker"));
     title[100] = 0; /* libytnef keeps 100 bytes of a title */

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,33 @@ uint8_t *tu_oletools(const char *rel, size_t *len)
     uint8_t *b = tu_read(p, len);
     free(p);
     return b;
+}
+
+void tu_quiet_begin(struct tu_quiet *q)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int fd = open("printed.txt", O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    q->out = dup(1);
+    q->err = dup(2);
+    assert_true(q->out >= 0 && q->err >= 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+}
+
+void tu_quiet_end(struct tu_quiet *q)
+{
+    fflush(stdout);
+    fflush(stderr);
+    dup2(q->out, 1);
+    dup2(q->err, 2);
+    close(q->out);
+    close(q->err);
+    size_t n;
+    uint8_t *b = tu_read("printed.txt", &n);
+    if (n)
+        fail_msg("library code printed: %.*s", (int)(n < 200 ? n : 200), (char *)b);
+    free(b);
 }

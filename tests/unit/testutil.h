@@ -49,6 +49,15 @@ void tu_bytes_put(struct tu_bytes *b, const void *d, size_t n);
 char *tu_oletools_path(const char *rel);
 uint8_t *tu_oletools(const char *rel, size_t *len);
 
+/* Library code never prints: tu_quiet_begin() sends stdout and stderr to a file in the
+ * current directory, tu_quiet_end() restores them and fails the test if anything was
+ * written (showing what).  Assertions in between report only after the end. */
+struct tu_quiet {
+    int out, err;
+};
+void tu_quiet_begin(struct tu_quiet *q);
+void tu_quiet_end(struct tu_quiet *q);
+
 /* Reads a whole file (test data); fails the test if missing. */
 uint8_t *tu_read(const char *path, size_t *len);
 
