@@ -13,6 +13,17 @@
 
 #include "flowgate/flowgate.h"
 
+/* Defaults of the sandbox limits (struct fg_sandbox_cfg; src/sandbox/). A document handler
+ * such as pdftoppm or LibreOffice needs a few hundred MiB and seconds; a tree that wants more
+ * is either broken or hostile, and both end the run with a finding. */
+#define FG_DEF_SB_TIMEOUT_MS 30000
+#define FG_DEF_SB_MEM (2ULL << 30)      /* address space per process (RLIMIT_AS) */
+#define FG_DEF_SB_CPU_SECONDS 60
+#define FG_DEF_SB_FSIZE (256ULL << 20)  /* largest file the command may write */
+#define FG_DEF_SB_NOFILE 256
+#define FG_DEF_SB_NPROC 64              /* processes and threads in the tree */
+#define FG_DEF_SB_WORKDIR (512ULL << 20) /* tmpfs size of the work directory */
+
 /* Defaults of the user-settable limits. */
 #define FG_DEF_MAX_DEPTH 16
 #define FG_DEF_MAX_OBJECT_SIZE (256ULL << 20)  /* 256 MiB */
