@@ -19,6 +19,10 @@ extern const struct fg_command fg_commands[];
 
 int cmd_scan(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+int cmd_detonate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /* Exit codes shared by every command (documented in flowgate(1)). */
 enum {

@@ -23,6 +23,25 @@
 #define FG_DEF_SB_NOFILE 256
 #define FG_DEF_SB_NPROC 64              /* processes and threads in the tree */
 #define FG_DEF_SB_WORKDIR (512ULL << 20) /* tmpfs size of the work directory */
+/* Fixed caps of the sandbox's configuration (src/sandbox/sbx_plan.c). */
+#define FG_CAP_SB_DECOYS 64  /* decoy files copied into the work directory; more are skipped */
+#define FG_CAP_SB_BINDS 32   /* cfg.ro_binds entries */
+
+/* Caps of the tracer (src/sandbox/trc_*.c): what it keeps per run against a traced program
+ * that maps, loads or recurses without bound. */
+#define FG_CAP_TRC_MODULES 4096          /* distinct program files seen in one run */
+#define FG_CAP_TRC_MODULE_SIZE (2ULL << 30) /* largest file parsed for unwind tables */
+#define FG_CAP_TRC_MAPS 65536            /* mappings of one process */
+#define FG_CAP_TRC_STACK (32u << 10)     /* stack bytes copied at each stop */
+#define FG_CAP_TRC_FRAMES 12             /* frames unwound at each stop */
+#define FG_CAP_TRC_TASKS 1024            /* processes and threads followed at once */
+#define FG_CAP_TRC_EVENTS 2000000        /* recorded calls per run; more are counted only */
+/* Caps of flow graphs and profiles (src/flow/).  A pdftoppm run makes a few hundred distinct
+ * nodes and a profile of thousands of PDFs some tens of thousands. */
+#define FG_CAP_FLOW_NODES (1u << 20)     /* distinct nodes of one graph or profile */
+#define FG_CAP_FLOW_EDGES (1u << 22)     /* distinct edges */
+#define FG_CAP_PROFILE_FILE (512u << 20) /* bytes of a profile file read */
+#define FG_CAP_FLOW_REPORT 64            /* deviating nodes listed in one report */
 
 /* Defaults of the user-settable limits. */
 #define FG_DEF_MAX_DEPTH 16

@@ -103,7 +103,12 @@ int fg_sandbox_start(const struct fg_sandbox_cfg *cfg, struct fg_sandbox *sb);
 /* Lets init build the root and start the command; starts the wall clock. */
 int fg_sandbox_go(struct fg_sandbox *sb);
 
-/* Untraced mode: waits for the command (and everything it started) to end or time out. */
+/* Untraced mode: waits for the command (and everything it started) to end or time out.
+ * Returns 0 when the run is over however it ended (sb->status says how: exit, signal,
+ * timed_out), FG_EINVAL if the command could not be executed (not found), FG_EINTERNAL if the
+ * sandbox could not be set up; sb->error says why.  Traced mode: call it once the tracer has
+ * seen every process but init end; it then only collects init's report (init never stops
+ * for a signal, so it needs no more help from the tracer). */
 int fg_sandbox_wait(struct fg_sandbox *sb);
 
 /* Traced mode: true once init reported that every process of the command is gone. Never
@@ -112,7 +117,8 @@ bool fg_sandbox_command_done(struct fg_sandbox *sb);
 
 /* A descriptor (O_DIRECTORY) for the work directory as the command left it, valid until
  * fg_sandbox_finish(); read it with openat(..., O_NOFOLLOW) only: the command may have left
- * symbolic links. Returns a negative FG_E* code after the sandbox has gone. */
+ * symbolic links. Returns a negative FG_E* code after the sandbox has gone.  The sandbox owns
+ * the descriptor (do not close it); repeated calls return the same one. */
 int fg_sandbox_workdir_fd(struct fg_sandbox *sb);
 
 /* Traced mode: the tracer's wait loop (waitpid(-1, __WALL)) may reap init itself; it hands
