@@ -267,6 +267,84 @@ FG_API const struct fg_analysis_info *fg_analysis_get(const fg_analysis *a);
  * The format is documented in docs/formats/analyze-json.md. */
 FG_API char *fg_analysis_json(const fg_analysis *a);
 
+/*
+ * Signature generation (`flowgate sig`): one YARA rule that matches every given sample and
+ * none of a goodware set, built from the printable strings (ASCII and UTF-16LE) the samples
+ * share, plus ClamAV signatures (.hdb hashes, an .ndb body signature).  fg_sig_generate()
+ * checks the rule itself: compiled with libyara, it must match every sample and no goodware
+ * file (strings found in goodware are dropped and the rule rebuilt a bounded number of
+ * times).  See docs/internals/sig.md.
+ */
+typedef struct fg_sig fg_sig;
+
+struct fg_sig_options {
+    const char *name;     /* rule name (a YARA identifier); NULL: derived from the first sample */
+    const char *author;   /* meta author; NULL: "flowgate sig" */
+    unsigned min_length;  /* shortest string considered, in characters (default 6) */
+    unsigned max_strings; /* most strings in the rule (default 12) */
+};
+FG_API void fg_sig_options_default(struct fg_sig_options *o);
+/* The options are copied.  FG_EINVAL (and fg_sig_error() says why) for a bad name or value. */
+FG_API int fg_sig_new(const struct fg_sig_options *o, fg_sig **out);
+FG_API void fg_sig_free(fg_sig *g);
+FG_API const char *fg_sig_error(const fg_sig *g);
+FG_API int fg_sig_add_sample(fg_sig *g, const char *path);
+/* data is copied. */
+FG_API int fg_sig_add_sample_mem(fg_sig *g, const char *name, const void *data, size_t len);
+/* A directory of goodware (walked recursively, symbolic links not followed).  Without any,
+ * fg_sig_generate() uses the system's program and library directories. */
+FG_API int fg_sig_add_goodware(fg_sig *g, const char *dir);
+/* Called during fg_sig_generate(): stage is "list", "probe" or "check"; done of total files. */
+typedef void (*fg_sig_progress_fn)(void *arg, const char *stage, uint64_t done, uint64_t total);
+FG_API void fg_sig_set_progress(fg_sig *g, fg_sig_progress_fn fn, void *arg);
+/* Builds and checks the rule.  FG_EFORMAT: the samples share no usable string (the error
+ * text says how many were shared, in goodware or rejected); FG_ERULES: no rule satisfied the
+ * check within the retries. */
+FG_API int fg_sig_generate(fg_sig *g);
+
+struct fg_sig_string {
+    const char *id;   /* "$s0" ... */
+    const char *text; /* the characters (for wide strings, their ASCII form) */
+    int wide;         /* UTF-16LE */
+    int score;
+};
+
+/* What fg_sig_generate() built and measured; strings are owned by the handle. */
+struct fg_sig_info {
+    const char *name;
+    const char *rule;          /* YARA rule text */
+    const char *hdb, *ndb;     /* ClamAV signature files' contents; ndb "" if none */
+    size_t ndb_bytes;          /* length of the .ndb byte run */
+    const char *condition;     /* the rule's condition */
+    const char *kind;          /* common header: "pe", "elf", "pdf", "zip", "ole2", "rtf", "bytes", "" */
+    size_t nsamples, samples_matched;
+    const char *const *sample_paths;
+    const char *const *sample_sha256;
+    size_t nstrings;
+    const struct fg_sig_string *strings;
+    unsigned k;                /* strings the condition requires */
+    size_t candidates;         /* strings looked at in goodware */
+    size_t in_goodware;        /* of these, found in a goodware file */
+    size_t partial;            /* found in some samples only (left out, or used in partial mode) */
+    size_t rejected;           /* rejected by the scoring (padding, boilerplate ...) */
+    int partial_mode;          /* no strings in all samples: the rule combines partial ones */
+    size_t ngoodware_dirs;
+    const char *const *goodware_dirs;
+    size_t goodware_files;     /* files scanned */
+    const char *const *goodware_paths;
+    uint64_t goodware_bytes;
+    size_t goodware_too_large; /* skipped: larger than the per-file cap */
+    size_t goodware_unreadable;
+    size_t goodware_same;      /* skipped: identical to a sample */
+    int goodware_capped;       /* the file or byte cap ended the walk early */
+    size_t goodware_matched;   /* goodware files the final rule matches (0 on success) */
+    unsigned retries;
+    double seconds_list, seconds_probe, seconds_check;
+};
+FG_API const struct fg_sig_info *fg_sig_get(const fg_sig *g);
+/* A JSON summary (one line, malloc'ed; NULL on ENOMEM).  Format in docs/internals/sig.md. */
+FG_API char *fg_sig_json(const fg_sig *g);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,5 +24,6 @@ extern const struct fg_analyzer fg_an_script;
 extern const struct fg_analyzer fg_an_lnk;
 extern const struct fg_analyzer fg_an_oleobj;
 extern const struct fg_analyzer fg_an_phish;
+extern const struct fg_analyzer fg_an_xlm;
 
 #endif

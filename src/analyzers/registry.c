@@ -12,5 +12,6 @@ const struct fg_analyzer *const fg_analyzers[] = {
     &fg_an_lnk,
     &fg_an_oleobj,
     &fg_an_phish,
+    &fg_an_xlm,
     NULL,
 };

@@ -19,6 +19,7 @@ extern const struct fg_command fg_commands[];
 
 int cmd_scan(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_sig(int argc, char **argv);
 int cmd_learn(int argc, char **argv);
 int cmd_detonate(int argc, char **argv);
 int cmd_run(int argc, char **argv);

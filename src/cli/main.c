@@ -12,6 +12,7 @@
 const struct fg_command fg_commands[] = {
     {"scan", "scan files, directories, mail and archives for malware", cmd_scan},
     {"analyze", "what can a program do? capabilities, network, exfiltration", cmd_analyze},
+    {"sig", "a YARA rule (and ClamAV signatures) from samples, checked against goodware", cmd_sig},
     {"learn", "learn a handler's benign execution flow from documents (a profile)", cmd_learn},
     {"detonate", "open documents with their handler in the sandbox; flag flows never seen", cmd_detonate},
     {"run", "run a program in the sandbox and report its behaviour", cmd_run},

@@ -98,6 +98,12 @@
 #define FG_CAP_OLE_SORT_COST 50000000ULL /* sibling comparisons libgsf's sorted inserts may do */
 #define FG_CAP_OLE_BAT_BITMAP (512u << 10) /* stack bytes libgsf takes to walk one chain */
 #define FG_CAP_OLE_CLSIDS 8 /* class ids listed in one ole2.clsid finding */
+/* office_crypto.c, ocr_*.c: encrypted Office documents.  The file chooses how many hash
+ * rounds one password costs; Office writes 100,000 and MS-OFFCRYPTO allows 10,000,000. */
+#define FG_CAP_OCR_SPIN 10000000u  /* rounds per password; more: encrypted.office, not tried */
+#define FG_CAP_OCR_WORK 10000000u  /* rounds for all passwords on one document (~4 s SHA-512) */
+#define FG_CAP_OCR_INFO (64u << 10) /* bytes of EncryptionInfo read (Office writes ~1 KB) */
+#define FG_CAP_OCR_XLS_RECORDS 64  /* workbook records looked through for FILEPASS */
 /* unpack_archive.c */
 /* Encrypted zip members remembered for the one-password-at-a-time retry. */
 #define FG_CAP_RETRY_MEMBERS 256
@@ -139,6 +145,37 @@
 #define FG_CAP_PDFIND_OBJSTM_TOTAL (64u << 20) /* bytes all object streams of a file may inflate to */
 /* an_dde.c */
 #define FG_CAP_UTF16_TEXT (8u << 20) /* bytes of UTF-16 text narrowed for reading (an_dde.c, an_ooxml.c) */
+/* biff.c, an_xlm.c (Excel 4.0 macros, BIFF8 DDE links) */
+/* BIFF8 splits a record over 8224 bytes into CONTINUE records; the parts of one record are
+ * joined up to this many bytes (real NAME, FORMULA and SUPBOOK records are far smaller). */
+#define FG_CAP_XLM_RECORD (256u << 10)
+#define FG_CAP_XLM_RECORDS (1u << 22)   /* records read from one stream or part */
+#define FG_CAP_XLM_FORMULAS (1u << 18)  /* formulas decoded per object; more are counted */
+#define FG_CAP_XLM_PTGS 4096            /* tokens decoded in one formula */
+#define FG_CAP_XLM_STACK 32             /* operands a formula may stack while it is rendered */
+#define FG_CAP_XLM_TEXT 480             /* bytes of one rendered formula or operand */
+#define FG_CAP_XLM_SHEETS 1024          /* sheets, and defined names, remembered per workbook */
+#define FG_CAP_XLM_XTI 1024             /* EXTERNSHEET entries and SUPBOOKs remembered */
+#define FG_CAP_XLM_PART (32u << 20)     /* bytes of one OOXML part re-read from the package */
+#define FG_CAP_XLM_PARTS 256            /* macro sheet parts read from one package */
+/* sig*.c (flowgate sig) */
+/* Samples of one rule: their coverage is a 64-bit mask; a family needs a handful. */
+#define FG_CAP_SIG_SAMPLES 64
+#define FG_CAP_SIG_SAMPLE_SIZE (64u << 20)  /* bytes of one sample */
+#define FG_CAP_SIG_STRINGS (1u << 21)       /* distinct strings kept from all samples */
+#define FG_CAP_SIG_STRING 128               /* characters of one string; longer runs keep their start */
+/* Strings probed against the goodware set: the best-scored this many.  libyara matches them
+ * all in one pass per file; more costs compile time and memory, not rule quality. */
+#define FG_CAP_SIG_CANDIDATES 4000
+#define FG_CAP_SIG_RULE_STRINGS 64          /* --max-strings */
+/* The goodware walk: the default system directories hold ~6,000 files and ~1.5 GB. */
+#define FG_CAP_SIG_GW_FILES 100000
+#define FG_CAP_SIG_GW_BYTES (8ULL << 30)
+#define FG_CAP_SIG_GW_FILE (64u << 20)      /* larger goodware files are skipped and counted */
+#define FG_CAP_SIG_GW_DEPTH 32              /* directory nesting walked */
+#define FG_CAP_SIG_RETRIES 4                /* rebuilds after the check found goodware matches */
+#define FG_CAP_SIG_SCAN_SECONDS 60          /* libyara time limit per file */
+#define FG_CAP_SIG_NDB_RUN 96               /* bytes of the .ndb body signature */
 
 enum fg_limit_kind {
     FG_LIM_DEPTH,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../core/buf.h"
+#include "office_crypto.h"
 #include "ole_check.h"
 #include "ole_package.h"
 #include "unpack.h"
@@ -28,7 +29,6 @@ struct walk {
     struct fg_obj *obj;
     char clsids[512];
     unsigned nclsid;
-    int encrypted;
 };
 
 static const struct {
@@ -109,10 +109,14 @@ static int emit_stream(struct walk *w, GsfInput *in, const char *path, const cha
         if (short_read)
             fg_finding_add(w->ctx, w->obj, "malformed.member", FG_SEV_LOW, 1, path,
                            "stream ends after %zu of %lld bytes", b.len, (long long)size);
+        /* An encrypted workbook is emitted decrypted when a password opens it. */
+        if (!strcmp(path, "Workbook") || !strcmp(path, "Book"))
+            rc = fg_ocr_workbook(w->ctx, w->obj, b.p, b.len);
         /* The Ole10Native layout is not known from content alone: say what it is. */
         int native = !strcmp(name, "\001Ole10Native");
-        rc = fg_emit_child(w->ctx, w->obj, path, b.p, b.len, native ? "ole10native" : NULL,
-                           native ? FG_CHILD_TYPE_HINT : 0);
+        if (rc == FG_OK)
+            rc = fg_emit_child(w->ctx, w->obj, path, b.p, b.len,
+                               native ? "ole10native" : NULL, native ? FG_CHILD_TYPE_HINT : 0);
     } else if (rc == FG_ELIMIT) {
         fg_limit_size_hit(w->ctx, w->obj, path);
         rc = FG_OK;
@@ -122,6 +126,26 @@ static int emit_stream(struct walk *w, GsfInput *in, const char *path, const cha
 }
 
 static int walk_storage(struct walk *w, GsfInfile *dir, const char *prefix, unsigned depth);
+
+/* fg_ocr_read_fn over the root storage: the first 'max' bytes of a top-level stream. */
+static int read_top(void *arg, const char *name, size_t max, struct fg_buf *out, uint64_t *size)
+{
+    fg_buf_init(out, max);
+    GsfInput *in = gsf_infile_child_by_name(GSF_INFILE(arg), name);
+    if (!in)
+        return FG_EFORMAT;
+    int rc = FG_OK;
+    gsf_off_t n = gsf_input_size(in);
+    *size = n > 0 ? (uint64_t)n : 0;
+    size_t want = *size < max ? (size_t)*size : max;
+    uint8_t chunk[4096];
+    while (!rc && out->len < want) {
+        size_t k = want - out->len < sizeof chunk ? want - out->len : sizeof chunk;
+        rc = gsf_input_read(in, k, chunk) ? fg_buf_append(out, chunk, k) : FG_EFORMAT;
+    }
+    g_object_unref(in);
+    return rc == FG_ENOMEM ? FG_ENOMEM : rc ? FG_EFORMAT : FG_OK;
+}
 
 static int walk_child(struct walk *w, GsfInfile *dir, int i, const char *prefix,
                       unsigned depth)
@@ -142,9 +166,9 @@ static int walk_child(struct walk *w, GsfInfile *dir, int i, const char *prefix,
                            "storages nested more than %d deep", FG_CAP_OLE_DEPTH);
         else
             rc = walk_storage(w, GSF_INFILE(child), path, depth + 1);
+    } else if (depth == 0 && name && !strcmp(name, "EncryptedPackage")) {
+        /* fg_ocr_ole() emits the package, decrypted if a password opens it */
     } else {
-        if (depth == 0 && name && !strcmp(name, "EncryptedPackage"))
-            w->encrypted = 1;
         rc = emit_stream(w, child, path, name ? name : "");
     }
     if (child)
@@ -188,18 +212,18 @@ static int unpack_ole2(struct fg_ctx *ctx, struct fg_obj *obj)
     struct walk w = {.ctx = ctx, .obj = obj};
     note_clsid(&w, GSF_INPUT(ole), "");
     int rc = walk_storage(&w, ole, "", 0);
-    g_object_unref(ole);
-    if (rc == FG_ETIMEOUT || rc == FG_ENOMEM)
+    if (rc == FG_ETIMEOUT || rc == FG_ENOMEM) {
+        g_object_unref(ole);
         return rc;
+    }
     if (w.nclsid)
         fg_finding_add(ctx, obj, "ole2.clsid", FG_SEV_INFO, 0, w.clsids,
                        "%u storage(s) name the application that owns them", w.nclsid);
-    if (w.encrypted)
-        /* ECMA-376 encryption: the real document is the EncryptedPackage stream, which
-         * flowgate cannot decrypt, so its content was not examined. */
-        fg_finding_add(ctx, obj, "encrypted.office", FG_SEV_LOW, 1, "EncryptedPackage",
-                       "encrypted Office document; its content could not be examined");
-    return FG_OK;
+    /* Encryption (an ECMA-376 EncryptedPackage, Word or PowerPoint 97-2003): office_crypto.c
+     * reads the top-level streams it needs through read_top(). */
+    rc = fg_ocr_ole(ctx, obj, read_top, ole);
+    g_object_unref(ole);
+    return rc == FG_ETIMEOUT || rc == FG_ENOMEM ? rc : FG_OK;
 }
 
 /* ---- Ole10Native (OLE1 Package) ---- */

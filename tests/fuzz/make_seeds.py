@@ -91,6 +91,26 @@ def main(out):
                 written["analyze"] += _write_variants(out, "analyze", "elf", f.read())
             break
     written["lnk"] = _write_variants(out, "lnk", "shortcut", _lnk_bytes())
+    # Encrypted Office documents (office_crypto.c), opened by the default password; Agile
+    # with few rounds so that each run stays fast.
+    import office_encrypt  # noqa: E402
+    docx = fixtures.ooxml_bytes("docx", {"word/media/eicar.com": fixtures.EICAR})
+    for label, blob in (("agile", office_encrypt.agile_bytes(docx, spin=10)),
+                        ("standard", office_encrypt.standard_bytes(docx)),
+                        ("xls-rc4", office_encrypt.xls_bytes()),
+                        ("xls-capi", office_encrypt.xls_bytes(capi=True))):
+        written["ole2"] = written.get("ole2", 0) + _write_variants(out, "ole2", "ocr-" + label,
+                                                                   blob)
+    # Excel 4.0 macros (an_xlm.c, biff.c): Workbook streams for the "biff" target, the
+    # workbooks themselves for the OLE2 and zip targets.
+    import xls_sample  # noqa: E402
+    for label, blob in (("biff8", xls_sample.xlm_malicious(8, stream_only=True)),
+                        ("biff5", xls_sample.xlm_malicious(5, stream_only=True))):
+        written["biff"] = written.get("biff", 0) + _write_variants(out, "biff", label, blob)
+    for name in ("xlm-continue.xls", "dde-cmd.xls", "xlm.xlsm", "xlm.xlsb"):
+        parser = "ole2" if name.endswith(".xls") else "zip"
+        written[parser] = written.get(parser, 0) + _write_variants(
+            out, parser, "xlm-" + name.replace(".", "-"), xls_sample.SAMPLES[name]())
     for k in sorted(written):
         print("seeds: %-10s %d" % (k, written[k]))
 
