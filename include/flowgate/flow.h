@@ -72,6 +72,11 @@ FG_API void fg_detonation_stats(const fg_detonation *d, uint64_t *wall_ms, uint6
                                 uint64_t *unwind_ns);
 FG_API void fg_detonation_free(fg_detonation *d);
 
+/* `flowgate scan --dynamic`: adds a detonation's findings to object 'index' of a scan result
+ * (plus an info finding saying what ran) and decides the verdict again, so static and dynamic
+ * findings explain one verdict. */
+FG_API int fg_result_add_detonation(fg_result *r, size_t index, const fg_detonation *d);
+
 /* ---- handlers ---- */
 
 /* The handler registry: built-in defaults (pdf, office, image, archive) and, if path is not

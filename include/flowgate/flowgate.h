@@ -107,6 +107,15 @@ FG_API int fg_engine_compile(fg_engine *e);
 FG_API int fg_scanner_new(fg_engine *e, fg_scanner **out);
 FG_API void fg_scanner_free(fg_scanner *s);
 
+/* Called for every object of a scan once it has been examined (its type is final): index is
+ * the object's place in the result (fg_result_object()), data is borrowed for the call.
+ * `flowgate scan --dynamic` uses it to pick the objects it detonates.  With the one rescan
+ * of fg_scan_*() (a password found later in the same input) objects can be reported twice;
+ * sha256 tells them apart.  NULL fn removes the callback. */
+typedef void (*fg_object_fn)(void *arg, size_t index, const char *type, const char *sha256,
+                             const void *data, size_t len);
+FG_API void fg_scanner_set_object_callback(fg_scanner *s, fg_object_fn fn, void *arg);
+
 /* Scans one input.  The result is returned even when the verdict is FG_VERDICT_ERROR (the
  * return value is then 0 and the result says why); a negative return means no result. */
 FG_API int fg_scan_file(fg_scanner *s, const char *path, fg_result **out);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "scan_dynamic.h"
 #include "flowgate/flowgate.h"
 
 static void scan_usage(FILE *f)
@@ -50,6 +51,15 @@ static void scan_usage(FILE *f)
 "      --timeout SECONDS   wall-clock time per input (default %u)\n"
 "      --max-passwords N   password candidates tried per archive (default %u)\n"
 "\n"
+"Dynamic analysis (execution-flow whitelisting, see flowgate-detonate(1)):\n"
+"      --dynamic           open each object whose type has a handler and a learnt profile\n"
+"                          with that handler in the sandbox; deviations from the profile\n"
+"                          join the object's findings\n"
+"      --profiles DIR      where the profiles are: DIR/<handler>.prof, e.g. DIR/pdf.prof\n"
+"                          (from flowgate learn; default /var/lib/flowgate/profiles)\n"
+"      --handlers FILE     a handlers file that adds or overrides handlers\n"
+"      --dynamic-timeout SECONDS  wall-clock limit of one detonation (default 30)\n"
+"\n"
 "Output:\n"
 "      --json              one JSON object per input, one per line (see flowgate-scan(1))\n"
 "  -q, --quiet             print only inputs that are not clean\n"
@@ -69,6 +79,9 @@ static void scan_usage(FILE *f)
 struct opts {
     int json, quiet, all_objects, progress, builtin;
     unsigned jobs;
+    const char *profiles, *handlers; /* --dynamic */
+    unsigned dyn_timeout;
+    struct scan_dynamic dyn;
 };
 
 struct input {
@@ -163,7 +176,14 @@ static void *worker(void *arg)
             break;
         struct input *in = &p->in[i];
         fg_result *r = NULL;
+        struct dyn_collect dc;
+        if (p->o->profiles)
+            scan_dynamic_attach(sc, &dc, &p->o->dyn);
         int rc = scan_input(sc, in, &r);
+        if (p->o->profiles) {
+            scan_dynamic_run(&dc, rc ? NULL : r);
+            fg_scanner_set_object_callback(sc, NULL, NULL);
+        }
         pthread_mutex_lock(&p->lock);
         if (rc) {
             fprintf(stderr, "flowgate: %s: %s\n", in->path, fg_strerror(rc));
@@ -233,11 +253,15 @@ static int read_stdin(struct input *in, uint64_t cap)
 enum {
     O_JSON = 1000, O_NO_BUILTIN, O_DENY, O_ALLOW, O_PASSWORDS, O_MAX_DEPTH, O_MAX_SIZE,
     O_MAX_TOTAL, O_MAX_OBJECTS, O_MAX_RATIO, O_TIMEOUT, O_MAX_PASSWORDS, O_PROGRESS,
-    O_NO_PROGRESS,
+    O_NO_PROGRESS, O_DYNAMIC, O_PROFILES, O_HANDLERS, O_DYN_TIMEOUT,
 };
 
 static const struct option longopts[] = {
     {"rules", required_argument, NULL, 'r'},
+    {"dynamic", no_argument, NULL, O_DYNAMIC},
+    {"profiles", required_argument, NULL, O_PROFILES},
+    {"handlers", required_argument, NULL, O_HANDLERS},
+    {"dynamic-timeout", required_argument, NULL, O_DYN_TIMEOUT},
     {"no-builtin-rules", no_argument, NULL, O_NO_BUILTIN},
     {"deny", required_argument, NULL, O_DENY},
     {"allow", required_argument, NULL, O_ALLOW},
@@ -330,7 +354,15 @@ static int run_pool(struct pool *p)
             continue;
         if (fg_engine_has_new_passwords(p->eng, in->res)) {
             fg_result *again = NULL;
-            if (scan_input(sc, in, &again) == 0) {
+            struct dyn_collect dc;
+            if (p->o->profiles)
+                scan_dynamic_attach(sc, &dc, &p->o->dyn);
+            int rc = scan_input(sc, in, &again);
+            if (p->o->profiles) {
+                scan_dynamic_run(&dc, rc ? NULL : again);
+                fg_scanner_set_object_callback(sc, NULL, NULL);
+            }
+            if (rc == 0) {
                 fg_result_free(in->res);
                 in->res = again;
             }
@@ -362,7 +394,7 @@ int cmd_scan(int argc, char **argv)
     fg_engine *e = NULL;
     struct cli_paths paths = {0};
     struct pool p = {0};
-    int rc = FG_EXIT_ERROR, c;
+    int rc = FG_EXIT_ERROR, c, dynamic = 0;
     if (fg_engine_new(&e)) {
         fprintf(stderr, "flowgate scan: cannot initialise the engine\n");
         return FG_EXIT_ERROR;
@@ -385,6 +417,15 @@ int cmd_scan(int argc, char **argv)
         case O_NO_BUILTIN: o.builtin = 0; break;
         case O_PROGRESS: o.progress = 1; break;
         case O_NO_PROGRESS: o.progress = 0; break;
+        case O_DYNAMIC: dynamic = 1; break;
+        case O_PROFILES: o.profiles = optarg; break;
+        case O_HANDLERS: o.handlers = optarg; break;
+        case O_DYN_TIMEOUT:
+            if (cli_parse_uint(optarg, &o.dyn_timeout) || !o.dyn_timeout) {
+                rc = bad_value("dynamic-timeout", optarg);
+                goto out;
+            }
+            break;
         case 'j':
             if (cli_parse_uint(optarg, &o.jobs) || o.jobs == 0 || o.jobs > 256) {
                 rc = bad_value("jobs", optarg);
@@ -406,6 +447,12 @@ int cmd_scan(int argc, char **argv)
     }
     if (o.progress < 0)
         o.progress = isatty(2) && !o.json;
+    if (dynamic || o.profiles) {
+        if (!o.profiles)
+            o.profiles = "/var/lib/flowgate/profiles";
+        if (scan_dynamic_init(&o.dyn, o.profiles, o.handlers, o.dyn_timeout))
+            goto out;
+    }
     if (o.builtin && fg_engine_add_builtin_rules(e)) {
         fprintf(stderr, "flowgate scan: built-in rules: %s\n", fg_engine_error(e));
         goto out;
@@ -461,6 +508,7 @@ out_pool:
         free(p.in[i].stdin_data);
     free(p.in);
 out:
+    scan_dynamic_free(&o.dyn);
     free(rule_args);
     cli_paths_free(&paths);
     fg_engine_free(e);

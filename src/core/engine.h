@@ -42,6 +42,8 @@ struct fg_scanner {
     struct YR_SCAN_CONTEXT *yr;
     void *magic; /* magic_t */
     void *analyzer_state[16];
+    fg_object_fn obj_fn; /* fg_scanner_set_object_callback() */
+    void *obj_arg;
 };
 
 void fg_engine_set_error(fg_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

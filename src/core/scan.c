@@ -152,7 +152,19 @@ static int scan_object(struct fg_ctx *ctx, struct fg_obj *obj, const char *type_
         if (rc == FG_ETIMEOUT || rc == FG_ENOMEM)
             return rc;
     }
+    if (ctx->sc->obj_fn)
+        /* rec may have moved: children were appended to the result since. */
+        ctx->sc->obj_fn(ctx->sc->obj_arg, obj->index, obj->type,
+                        ctx->res->obj[obj->index].info.sha256, obj->data, obj->len);
     return FG_OK;
+}
+
+void fg_scanner_set_object_callback(fg_scanner *s, fg_object_fn fn, void *arg)
+{
+    if (!s)
+        return;
+    s->obj_fn = fn;
+    s->obj_arg = arg;
 }
 
 int fg_emit_child(struct fg_ctx *ctx, struct fg_obj *parent, const char *name,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../core/limits.h"
+#include "../core/result.h"
 #include "detonation.h"
 #include "profile.h"
 
@@ -264,4 +265,27 @@ FG_API char *fg_detonation_dot(const fg_detonation *d)
     fprintf(f, "}\n");
     fclose(f);
     return buf;
+}
+
+FG_API int fg_result_add_detonation(fg_result *r, size_t index, const fg_detonation *d)
+{
+    if (!r || !d || index >= r->nobj)
+        return FG_EINVAL;
+    char msg[512];
+    if (d->error)
+        snprintf(msg, sizeof msg, "could not be opened in the sandbox with handler %s: %s",
+                 d->handler, d->error);
+    else
+        snprintf(msg, sizeof msg, "opened with handler %s in the sandbox: %s (%llu recorded "
+                 "calls, %llu ms)", d->handler, fg_verdict_name(d->verdict),
+                 (unsigned long long)d->stats.stops, (unsigned long long)d->wall_ms);
+    int rc = fg_result_add_finding(r, index, d->error ? "flow.error" : "flow.detonated",
+                                   FG_SEV_INFO, 0, msg, d->command ? d->command : "");
+    for (size_t i = 0; !rc && i < d->nfinding; i++) {
+        const struct fg_finding *f = &d->finding[i];
+        rc = fg_result_add_finding(r, index, f->id, f->severity, f->unscannable, f->message,
+                                   f->evidence);
+    }
+    fg_result_decide(r);
+    return rc;
 }

@@ -403,7 +403,9 @@ static int trace_loop(struct tracer *t)
 {
     for (;;) {
         int st;
-        pid_t tid = waitpid(-1, &st, __WALL);
+        /* __WNOTHREAD: only this thread's tracees, so that tracers in several threads of
+         * one process (flowgate scan --dynamic) keep apart. */
+        pid_t tid = waitpid(-1, &st, __WALL | __WNOTHREAD);
         if (tid < 0) {
             if (errno == EINTR)
                 continue;
