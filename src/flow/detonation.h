@@ -41,6 +41,7 @@ struct fg_detonation {
     struct flow_list processes;   /* "pid program args" */
     struct flow_list written;     /* files created, written, renamed, deleted */
     struct flow_list network;     /* "connect inet:public:https 192.0.2.1:443" */
+    struct flow_list dns;         /* names looked up (flowgate run) */
     struct flow_list notable;     /* probes, privilege changes, signals to others */
     struct flow_list persistence; /* writes to autostart places */
     struct flow_list crashes;     /* processes killed by a fault signal */

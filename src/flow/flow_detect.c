@@ -157,6 +157,11 @@ static void run_findings(struct fg_detonation *d)
                      outside ? "tried to reach hosts beyond this machine"
                              : "used local network sockets");
     }
+    if (d->dns.total) {
+        list_evidence(&d->dns, ev, sizeof ev);
+        flow_finding(d, "run.dns", FG_SEV_LOW, 0, ev, "looked up %zu host name(s)",
+                     d->dns.total);
+    }
     if (d->processes.total > 1) {
         list_evidence(&d->processes, ev, sizeof ev);
         flow_finding(d, "run.processes", FG_SEV_LOW, 0, ev, "started %zu programs",

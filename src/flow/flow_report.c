@@ -71,6 +71,7 @@ static json_t *behaviour_json(const fg_detonation *d)
     json_object_set_new(b, "files_written", list_json(&d->written));
     json_object_set_new(b, "files_written_total", json_integer((json_int_t)d->written.total));
     json_object_set_new(b, "network", list_json(&d->network));
+    json_object_set_new(b, "dns", list_json(&d->dns));
     json_object_set_new(b, "persistence", list_json(&d->persistence));
     json_object_set_new(b, "notable", list_json(&d->notable));
     json_object_set_new(b, "hostile_calls", list_json(&d->hostile));
@@ -189,6 +190,7 @@ FG_API char *fg_detonation_summary(const fg_detonation *d)
         text_list(f, "programs started", &d->processes);
         text_list(f, "files written", &d->written);
         text_list(f, "network", &d->network);
+        text_list(f, "DNS names looked up", &d->dns);
         text_list(f, "persistence", &d->persistence);
         text_list(f, "notable calls", &d->notable);
         text_list(f, "refused calls", &d->hostile);

@@ -133,11 +133,16 @@ static void note_behaviour(struct fg_detonation *d, const struct trc_event *ev)
             flow_list_add(&d->persistence, "%s %s", ev->call, a->detail);
         break;
     case TRC_K_NET:
-        if (ev->nr != 41) /* socket() alone says little; its connect says where */
+        if (!strcmp(a->cls, "dns-query"))
+            flow_list_add(&d->dns, "%s", a->detail);
+        else if (ev->nr != 41 && strcmp(a->cls, "connected"))
+            /* socket() alone says little, nor does a send on a connected socket: its
+             * connect said where */
             flow_list_add(&d->network, "%s %s %s", ev->call, a->cls, a->detail);
         break;
     case TRC_K_PROBE:
-        flow_list_add(&d->notable, "%s (what anti-sandbox code asks)", ev->call);
+        if (strcmp(ev->call, "uname")) /* every runtime asks for the kernel's name */
+            flow_list_add(&d->notable, "%s (what anti-sandbox code asks)", ev->call);
         break;
     case TRC_K_PROC:
         if (strncmp(ev->call, "chdir", 5) && strncmp(ev->call, "fchdir", 6) &&
@@ -376,6 +381,25 @@ FG_API int fg_detonate(const struct fg_flow_opts *o, const char *doc, const fg_p
         .mem_bytes = o->mem_bytes, .stdout_fd = -1, .stderr_fd = -1,
     };
     struct trc_opts topts = {.stacks = !o->no_stacks, .input_path = doc ? inside : NULL};
+    /* flowgate run: the resolver asks 127.0.0.1, where the queries are seen (and go nowhere).
+     * Only over a plain /etc/resolv.conf: a symbolic link there points outside the sandbox. */
+    char resolv[64] = "";
+    struct stat rst;
+    if (!doc && !lstat("/etc/resolv.conf", &rst) && S_ISREG(rst.st_mode)) {
+        snprintf(resolv, sizeof resolv, "/tmp/flowgate-resolv-XXXXXX");
+        int rfd = mkstemp(resolv);
+        static const char conf[] = "# flowgate run: queries are recorded, never answered\n"
+                                   "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n";
+        if (rfd < 0 || write(rfd, conf, sizeof conf - 1) != (ssize_t)(sizeof conf - 1) ||
+            fchmod(rfd, 0644)) {
+            if (rfd >= 0)
+                unlink(resolv);
+            resolv[0] = 0;
+        }
+        if (rfd >= 0)
+            close(rfd);
+        cfg.resolv_conf = resolv[0] ? resolv : NULL;
+    }
     struct fg_sandbox sb;
     memset(&sb, 0, sizeof sb);
     char err[512] = "";
@@ -394,6 +418,8 @@ FG_API int fg_detonate(const struct fg_flow_opts *o, const char *doc, const fg_p
     }
     if (sb.init_pid > 0)
         fg_sandbox_finish(&sb);
+    if (resolv[0])
+        unlink(resolv);
     if (!d->error && learn) {
         /* A "benign" document that injects code or makes refused calls is not learnt. */
         if (d->nviol || d->hostile.total) {
@@ -419,7 +445,7 @@ FG_API void fg_detonation_free(fg_detonation *d)
         return;
     free(d->path), free(d->sha256), free(d->handler), free(d->command), free(d->error);
     flow_graph_free(&d->g);
-    struct flow_list *lists[] = {&d->processes, &d->written, &d->network, &d->notable,
+    struct flow_list *lists[] = {&d->processes, &d->written, &d->network, &d->dns, &d->notable,
                                  &d->persistence, &d->crashes, &d->hostile};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         flow_list_free(lists[i]);

@@ -67,6 +67,11 @@ static int parse_line(const char *line, struct handler *h)
             *p++ = 0;
         fields[n++] = start;
     }
+    /* More arguments than a handler holds: refused, never cut short. */
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p && *p != '#')
+        return -1;
     if (n == 0)
         return 0;
     if (n < 3 || strlen(fields[0]) >= sizeof h->name || strlen(fields[1]) >= sizeof h->types)
@@ -129,9 +134,20 @@ static int registry_load(struct registry *r, const char *path, char *err, size_t
         no++;
         struct handler h;
         int rc = parse_line(line, &h);
+        /* A line longer than the buffer would otherwise be read as two lines. */
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            int c = fgetc(f);
+            if (c != EOF) {
+                if (rc == 1)
+                    handler_clear(&h);
+                rc = -1;
+            }
+        }
         if (rc < 0) {
             if (err)
-                snprintf(err, errlen, "%s:%u: expected NAME TYPES COMMAND...", path, no);
+                snprintf(err, errlen, "%s:%u: expected NAME TYPES COMMAND... (at most %d "
+                         "arguments, %d bytes a line)", path, no, MAX_ARGS, MAX_LINE - 1);
             fclose(f);
             registry_free(r);
             return FG_EFORMAT;

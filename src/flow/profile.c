@@ -164,6 +164,9 @@ static int load_nodes(fg_profile *p, json_t *nodes, char *err, size_t errlen)
         snprintf(want, sizeof want, "%016" PRIx64, flow_hash(call, cls, ctx));
         if (strcmp(want, id))
             return bad(err, errlen, "node id does not match its content", i);
+        /* A repeated node would be counted into the first one; the writer never repeats. */
+        if (flow_graph_node(&p->g, flow_hash(call, cls, ctx)))
+            return bad(err, errlen, "node listed twice", i);
         long ix = flow_graph_add_node(&p->g, call, cls, ctx, (enum trc_kind)k, NULL,
                                       (unsigned)flags, 0);
         if (ix < 0)
@@ -188,6 +191,10 @@ static int load_edges(fg_profile *p, json_t *edges, char *err, size_t errlen)
         uint64_t from = strtoull(a, &ea, 16), to = strtoull(b, &eb, 16);
         if (*ea || *eb || !flow_graph_node(&p->g, from) || !flow_graph_node(&p->g, to))
             return bad(err, errlen, "edge names an unknown node", i);
+        /* flow_graph_add_edge() ignores a repeated edge, and the docs below would then land
+         * on whichever edge was added last. */
+        if (flow_graph_has_edge(&p->g, from, to))
+            return bad(err, errlen, "edge listed twice", i);
         int rc = flow_graph_add_edge(&p->g, from, to);
         if (rc)
             return rc;
@@ -201,9 +208,13 @@ FG_API int fg_profile_load(const char *path, fg_profile **out, char *err, size_t
     if (!path || !out)
         return FG_EINVAL;
     struct stat st;
-    if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+    /* errno only when stat failed: after a successful stat it still holds whatever an
+     * earlier call left there. */
+    int serr = stat(path, &st) ? errno : 0;
+    if (serr || !S_ISREG(st.st_mode)) {
         if (err)
-            snprintf(err, errlen, "cannot read %s: %s", path, errno ? strerror(errno) : "not a file");
+            snprintf(err, errlen, "cannot read %s: %s", path,
+                     serr ? strerror(serr) : "not a regular file");
         return FG_EIO;
     }
     if ((uint64_t)st.st_size > FG_CAP_PROFILE_FILE) {

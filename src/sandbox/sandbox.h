@@ -52,6 +52,9 @@ struct fg_sandbox_cfg {
     /* Extra host paths bind-mounted read-only at the same place (NULL-terminated, optional),
      * e.g. the directory of a test program that is not under /usr. */
     const char *const *ro_binds;
+    /* A host file shown as /etc/resolv.conf (optional).  flowgate run points the resolver at
+     * 127.0.0.1, so that the queries a program sends are seen (and go nowhere). */
+    const char *resolv_conf;
 
     /* Limits; 0 means the default in limits.h (FG_DEF_SB_*). */
     unsigned timeout_ms;     /* wall clock, from fg_sandbox_go() */

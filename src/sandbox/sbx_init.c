@@ -189,7 +189,9 @@ static int run_op(const struct sbx_op *o)
     case SBX_OP_MKDIR:
         return mkdir(o->dst, 0755) && errno != EEXIST ? -1 : 0;
     case SBX_OP_MKFILE:
-        fd = open(o->dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        /* An existing file is fine: it may sit in a read-only bind (/etc/resolv.conf), where
+         * opening it for writing would fail. */
+        fd = open(o->dst, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
         return fd < 0 ? -1 : close(fd);
     case SBX_OP_SYMLINK:
         return symlink(o->src, o->dst) && errno != EEXIST ? -1 : 0;

@@ -247,6 +247,25 @@ static int ro_bind(struct sbx_plan *p, const char *path, char *err, size_t errle
     return rc;
 }
 
+/* A file shown as /etc/resolv.conf, over the read-only /etc. */
+static int resolv_bind(struct sbx_plan *p, const char *path, char *err, size_t errlen)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    if (path[0] != '/' || !realpath(path, real) || stat(real, &st) || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "resolv_conf %s: not a regular file", path);
+        return FG_EINVAL;
+    }
+    if (p->setgroups && !reachable_by_others(real, err, errlen))
+        return FG_EINVAL;
+    int rc = op(p, SBX_OP_MKFILE, NULL, SBX_NEWROOT "/etc/resolv.conf", NULL, false);
+    rc = rc ? rc : op(p, SBX_OP_BIND_RO, fmt(p, SBX_OLDROOT "%s", real),
+                      SBX_NEWROOT "/etc/resolv.conf", NULL, false);
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
 /* The input and the decoys, opened now with the caller's rights: init runs as an unprivileged
  * id and could not read them. */
 static int inputs(struct sbx_plan *p, const struct fg_sandbox_cfg *cfg, char *err, size_t errlen)
@@ -422,6 +441,8 @@ int sbx_plan_build(struct sbx_plan *p, const struct fg_sandbox_cfg *cfg, char *e
         snprintf(err, errlen, "out of memory");
     for (const char *const *b = cfg->ro_binds; !rc && b && *b; b++)
         rc = ro_bind(p, *b, err, errlen);
+    if (!rc && cfg->resolv_conf)
+        rc = resolv_bind(p, cfg->resolv_conf, err, errlen);
     rc = rc ? rc : inputs(p, cfg, err, errlen);
     if (rc)
         return rc;

@@ -507,8 +507,8 @@ int fg_trace_run(struct fg_sandbox_cfg *cfg, const struct trc_opts *opts, trc_ev
     rc = trace_loop(&t);
     if (rc)
         snprintf(err, errlen, "tracer: waitpid failed: %s", strerror(errno));
-    else
-        fg_sandbox_wait(sb); /* init's report: the status and the timeout flag */
+    else if ((rc = fg_sandbox_wait(sb)) != 0) /* init's report: status, timeout flag */
+        snprintf(err, errlen, "sandbox: %s", sb->error[0] ? sb->error : fg_strerror(rc));
 out:
     while (t.nproc)
         proc_drop(&t, t.procs[t.nproc - 1]);

@@ -38,6 +38,7 @@ const struct trc_call trc_calls[] = {
     {SYS_socket, "socket", TRC_K_NET},
     {SYS_connect, "connect", TRC_K_NET},
     {SYS_sendto, "sendto", TRC_K_NET},
+    {SYS_sendmsg, "sendmsg", TRC_K_NET},
     {SYS_bind, "bind", TRC_K_NET},
     {SYS_listen, "listen", TRC_K_NET},
     {SYS_execve, "execve", TRC_K_EXEC},
@@ -73,6 +74,7 @@ const struct trc_call trc_calls[] = {
     {SYS_symlinkat, "symlinkat", TRC_K_FILE_WRITE},
     {SYS_fchmodat, "fchmodat", TRC_K_FILE_WRITE},
     {SYS_renameat2, "renameat2", TRC_K_FILE_WRITE},
+    {SYS_sendmmsg, "sendmmsg", TRC_K_NET},
     {SYS_memfd_create, "memfd_create", TRC_K_MEM},
     {SYS_execveat, "execveat", TRC_K_EXEC},
     {SYS_pkey_mprotect, "pkey_mprotect", TRC_K_MEM},
@@ -169,8 +171,10 @@ void trc_path_normalise(const char *cwd, const char *path, char *out, size_t len
             continue;
         }
         int w = snprintf(out + o, len - o, "/%s", p);
-        if (w < 0 || (size_t)w >= len - o)
+        if (w < 0 || (size_t)w >= len - o) {
+            out[o] = 0; /* no half a name: "/work/abc" of "/work/abcdef" is another file */
             break;
+        }
         o += (size_t)w;
     }
     if (!o)
@@ -259,7 +263,7 @@ static void file_class(const struct trc_proc_view *pv, const char *abs, const ch
         snprintf(a->cls, sizeof a->cls, "%s:%s", cls, mode);
     }
     put_clean(a->detail, sizeof a->detail, abs, strlen(abs));
-    if (mode[0] == 'w' || strchr(mode, 'c'))
+    if (strchr(mode, 'w') || strchr(mode, 'c')) /* "rw": O_RDWR writes too */
         a->outside_work = strcmp(cls, "work") && strcmp(cls, "input") && strcmp(cls, "dev");
 }
 
@@ -351,6 +355,70 @@ static void sockaddr_arg(const struct trc_proc_view *pv, uint64_t addr, uint64_t
     }
 }
 
+/* A DNS query as a stub resolver sends it: header with one question and nothing else, the
+ * name as length-prefixed labels, then type and class IN.  Anything less strict is not taken
+ * for one.  out gets the name ("www.example.com"). */
+static bool dns_query(const uint8_t *b, size_t n, char *out, size_t len)
+{
+    if (n < 17 || len < 2)
+        return false;
+    unsigned flags = (unsigned)b[2] << 8 | b[3];
+    unsigned qd = (unsigned)b[4] << 8 | b[5], an = (unsigned)b[6] << 8 | b[7];
+    unsigned ns = (unsigned)b[8] << 8 | b[9], ar = (unsigned)b[10] << 8 | b[11];
+    if ((flags & 0xf800) || qd != 1 || an || ns || ar > 1)
+        return false; /* a response, another opcode, or not one question */
+    size_t i = 12, o = 0;
+    while (i < n && b[i]) {
+        unsigned l = b[i++];
+        if (l > 63 || i + l > n)
+            return false;
+        for (unsigned k = 0; k < l; k++) {
+            uint8_t c = b[i + k];
+            if (c <= 0x20 || c >= 0x7f)
+                return false;
+            if (o + 2 < len)
+                out[o++] = (char)c;
+        }
+        i += l;
+        if (o + 2 < len && b[i])
+            out[o++] = '.';
+    }
+    out[o] = 0;
+    if (i + 5 > n || !o)
+        return false;
+    unsigned cls = (unsigned)b[i + 3] << 8 | b[i + 4];
+    return cls == 1;
+}
+
+/* The first buffer of a send: a DNS query becomes class "dns-query" with the name as detail,
+ * so that the names a program looks up are seen even though no answer ever comes. */
+static bool send_payload(const struct trc_proc_view *pv, const struct trc_call *c,
+                         const struct user_regs_struct *r, struct trc_args *a)
+{
+    uint64_t base = 0, blen = 0;
+    if (c->nr == SYS_sendto) {
+        base = r->rsi;
+        blen = r->rdx;
+    } else {
+        /* sendmsg: struct msghdr *; sendmmsg: struct mmsghdr[] whose first member is one. */
+        struct msghdr mh;
+        struct iovec iov;
+        if (read_mem(pv->tid, r->rsi, &mh, sizeof mh) != sizeof mh || !mh.msg_iovlen ||
+            read_mem(pv->tid, (uint64_t)(uintptr_t)mh.msg_iov, &iov, sizeof iov) != sizeof iov)
+            return false;
+        base = (uint64_t)(uintptr_t)iov.iov_base;
+        blen = iov.iov_len;
+    }
+    uint8_t buf[512];
+    size_t n = blen < sizeof buf ? (size_t)blen : sizeof buf;
+    char name[256];
+    if (!n || read_mem(pv->tid, base, buf, n) != n || !dns_query(buf, n, name, sizeof name))
+        return false;
+    snprintf(a->cls, sizeof a->cls, "dns-query");
+    put_clean(a->detail, sizeof a->detail, name, strlen(name));
+    return true;
+}
+
 static const char *family_name(unsigned long f)
 {
     switch (f) {
@@ -412,7 +480,9 @@ static void mem_class(const struct trc_proc_view *pv, const struct trc_call *c,
     snprintf(a->cls, sizeof a->cls, "prot=%s %s", prot_name(prot), what);
     snprintf(a->detail, sizeof a->detail, "0x%llx+%llu %s", (unsigned long long)r->rdi,
              (unsigned long long)r->rsi, mp && mp->mod ? mp->mod->path : what);
-    a->exec_prot = (prot & PROT_EXEC) && (!mp || !mp->mod);
+    /* Writable and executable at once is W^X broken even on a file's own pages (a data
+     * segment turned into code, as a ROP chain calling mprotect does). */
+    a->exec_prot = (prot & PROT_EXEC) && (!mp || !mp->mod || (prot & PROT_WRITE));
 }
 
 /* ---- exec ---- */
@@ -491,8 +561,12 @@ void trc_args_classify(const struct trc_proc_view *pv, const struct trc_call *c,
         sockaddr_arg(pv, r->rsi, r->rdx, a);
         return;
     case SYS_sendto:
+    case SYS_sendmsg:
+    case SYS_sendmmsg:
+        if (send_payload(pv, c, r, a))
+            return;
         /* Only sends with an address say where they go; connected sends were seen at connect. */
-        if (r->r8)
+        if (c->nr == SYS_sendto && r->r8)
             sockaddr_arg(pv, r->r8, r->r9, a);
         else
             snprintf(a->cls, sizeof a->cls, "connected");
