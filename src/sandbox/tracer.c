@@ -329,6 +329,10 @@ static void on_seccomp(struct tracer *t, struct task *k)
         if (t->opts->stacks)
             stack_walk(t, k, &r);
         emit(t);
+        /* Killed here, before the loop continues the stop: with SIGKILL pending the kernel
+         * skips the call.  Killing init alone reaches this process only later, and the
+         * continued call would run in the meantime. */
+        kill(p->pid, SIGKILL);
         if (!t->stopping) {
             t->stopping = true;
             fg_sandbox_kill(t->sb);
@@ -508,7 +512,7 @@ int fg_trace_run(struct fg_sandbox_cfg *cfg, const struct trc_opts *opts, trc_ev
     if (rc)
         snprintf(err, errlen, "tracer: waitpid failed: %s", strerror(errno));
     else if ((rc = fg_sandbox_wait(sb)) != 0) /* init's report: status, timeout flag */
-        snprintf(err, errlen, "sandbox: %s", sb->error[0] ? sb->error : fg_strerror(rc));
+        snprintf(err, errlen, "%s", sb->error[0] ? sb->error : fg_strerror(rc));
 out:
     while (t.nproc)
         proc_drop(&t, t.procs[t.nproc - 1]);
