@@ -3,6 +3,7 @@
  * profiles learnt on different machines or corpora.
  */
 #define _GNU_SOURCE
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,15 @@ static int info(int argc, char **argv)
         }
         char *j = fg_profile_info_json(p);
         if (json) {
-            printf("{\"path\":\"%s\",\"info\":%s}\n", argv[i], j ? j : "null");
+            /* Built with jansson: a file name may hold quotes, backslashes, any bytes. */
+            json_t *o = json_object();
+            json_t *name = json_string(argv[i]);
+            json_object_set_new(o, "path", name ? name : json_null());
+            json_object_set_new(o, "info", j ? json_loads(j, 0, NULL) : json_null());
+            char *line = json_dumps(o, JSON_COMPACT);
+            printf("%s\n", line ? line : "null");
+            free(line);
+            json_decref(o);
         } else {
             printf("%s: %s\n", argv[i], j ? j : "?");
         }

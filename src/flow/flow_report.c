@@ -142,11 +142,12 @@ FG_API char *fg_detonation_json(const fg_detonation *d)
     if (!d->error) {
         json_object_set_new(o, "behaviour", behaviour_json(d));
         json_object_set_new(o, "flow", flow_json(d));
-        json_object_set_new(o, "stats", json_pack("{s:I,s:I,s:I,s:I}", "wall_ms",
+        json_object_set_new(o, "stats", json_pack("{s:I,s:I,s:I,s:I,s:I}", "wall_ms",
                                                   (json_int_t)d->wall_ms, "stops",
                                                   (json_int_t)d->stats.stops, "processes",
                                                   (json_int_t)d->stats.processes, "unwind_us",
-                                                  (json_int_t)(d->stats.unwind_ns / 1000)));
+                                                  (json_int_t)(d->stats.unwind_ns / 1000),
+                                                  "maps_reads", (json_int_t)d->stats.maps_reads));
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);

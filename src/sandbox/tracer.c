@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -242,11 +243,43 @@ static void task_exit(struct tracer *t, pid_t tid, int status)
 
 /* ---- one seccomp stop ---- */
 
+static void reload_maps(struct tracer *t, struct proc *p)
+{
+    trc_space_load(&p->sp, &t->mods, p->pid);
+    t->stats->maps_reads++;
+}
+
 static void why(struct tracer *t, unsigned flag, const char *fmt, unsigned long long a)
 {
     if (!(t->ev.violations & flag) && !t->ev.why[0])
         snprintf(t->ev.why, sizeof t->ev.why, fmt, a);
     t->ev.violations |= flag;
+}
+
+/* A system call instruction followed right by `ret` is what return-oriented chains use to
+ * make calls (no compiler-generated wrapper looks like that: they check the result first),
+ * and the unwind tables of the function around such a gadget say nothing true about a
+ * chain.  So where the next instruction is a ret, the word on top of the stack is where the
+ * code goes next, and it gets the return-address checks itself. */
+static void ret_after_syscall(struct tracer *t, const struct trc_space *sp,
+                              const struct trc_snapshot *s)
+{
+    const struct trc_module *m = NULL;
+    uint64_t off = 0, next = 0;
+    uint8_t op = 0;
+    if (!trc_code_offset(sp, s->regs->rip, &m, &off) || !m->trusted ||
+        !trc_module_read(m, off, &op, 1) || (op != 0xc3 && op != 0xc2) ||
+        s->stack_len < sizeof next)
+        return;
+    memcpy(&next, s->stack, sizeof next);
+    const struct trc_module *nm = NULL;
+    uint64_t noff = 0;
+    if (!trc_code_offset(sp, next, &nm, &noff))
+        why(t, TRC_V_RET_ORIGIN, "a syscall; ret sequence returns to 0x%llx, outside any program file",
+            (unsigned long long)next);
+    else if (nm->trusted && !trc_call_preceded(t->origin, nm, noff))
+        why(t, TRC_V_ROP, "a syscall; ret sequence returns to 0x%llx, after no call instruction",
+            (unsigned long long)next);
 }
 
 /* Copies the top of the stack and walks it; fills ev.frames and the origin checks. */
@@ -264,6 +297,7 @@ static void stack_walk(struct tracer *t, struct task *k, const struct user_regs_
         ssize_t n = process_vm_readv(k->tid, &lo, 1, &re, 1, 0);
         s.stack_len = n > 0 ? (size_t)n : 0;
     }
+    ret_after_syscall(t, &p->sp, &s);
     uint64_t pcs[FG_CAP_TRC_FRAMES];
     bool sig[FG_CAP_TRC_FRAMES];
     unsigned n = trc_unwind(t->unw, &s, pcs, sig, FG_CAP_TRC_FRAMES);
@@ -315,13 +349,14 @@ static void on_seccomp(struct tracer *t, struct task *k)
     t->ev.nframes = 0;
     char namebuf[32];
     t->ev.call = trc_call_name(nr, namebuf, sizeof namebuf);
-    if (p->sp.dirty || !p->sp.n)
-        trc_space_load(&p->sp, &t->mods, p->pid);
     const struct trc_call *c = trc_call_find(nr);
     /* Between its seccomp filter and execve the command is still flowgate's own code
      * (sandbox set-up): nothing there is the handler's flow. */
     if (!p->launched && data != FG_SECCOMP_HOSTILE && c && c->kind != TRC_K_EXEC)
         return;
+    bool fresh = p->sp.dirty || !p->sp.n;
+    if (fresh)
+        reload_maps(t, p);
     if (data == FG_SECCOMP_HOSTILE || !c) {
         t->ev.type = TRC_EV_HOSTILE;
         snprintf(t->ev.args.cls, sizeof t->ev.args.cls, "-");
@@ -342,6 +377,12 @@ static void on_seccomp(struct tracer *t, struct task *k)
     t->ev.type = TRC_EV_SYSCALL;
     struct trc_proc_view pv = {.tid = k->tid, .cwd = p->cwd, .input = t->opts->input_path,
                                .sp = &p->sp};
+    if (!fresh && (c->nr == SYS_mprotect || c->nr == SYS_pkey_mprotect) &&
+        !trc_space_find(&p->sp, r.rdi)) {
+        /* Memory mapped since the maps were read: its kind is part of the class. */
+        reload_maps(t, p);
+        fresh = true;
+    }
     trc_args_classify(&pv, c, &r, &t->ev.args);
     if (c->kind == TRC_K_EXEC) {
         snprintf(p->exec_path, sizeof p->exec_path, "%s", t->ev.args.detail);
@@ -353,12 +394,25 @@ static void on_seccomp(struct tracer *t, struct task *k)
     if (t->opts->stacks) {
         uint64_t t0 = now_ns();
         stack_walk(t, k, &r);
+        /* The maps are re-read only when code may have been mapped (below); a new thread's
+         * stack or a data mapping shows up here as an address in no mapping: read them
+         * again and walk once more before calling anything a violation. */
+        if (t->ev.violations && !fresh) {
+            reload_maps(t, p);
+            t->ev.violations = 0;
+            t->ev.why[0] = 0;
+            stack_walk(t, k, &r);
+        }
         t->stats->unwind_ns += now_ns() - t0;
     }
     if (t->ev.args.newcwd[0])
         snprintf(p->cwd, sizeof p->cwd, "%s", t->ev.args.newcwd);
-    if (c->kind == TRC_K_MEM || c->kind == TRC_K_EXEC)
-        p->sp.dirty = true; /* the call changes the maps once it runs */
+    /* What changes the maps once the call runs: an exec, and a mapping or protection
+     * change that makes memory executable (the code-origin checks depend on those; other
+     * changes are picked up on a miss). */
+    if (c->kind == TRC_K_EXEC || (c->kind == TRC_K_MEM && c->nr != SYS_memfd_create &&
+                                  (r.rdx & PROT_EXEC)))
+        p->sp.dirty = true;
     emit(t);
 }
 

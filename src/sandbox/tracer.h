@@ -61,6 +61,7 @@ struct trc_stats {
     uint64_t dropped;              /* events over FG_CAP_TRC_EVENTS, counted only */
     uint64_t processes;            /* processes seen */
     uint64_t unwind_ns;            /* time spent unwinding and checking */
+    uint64_t maps_reads;           /* times a process's /proc/PID/maps was read */
     bool cmd_exited;               /* the command's first process exited by itself ... */
     int cmd_code;                  /* ... with this code */
     int cmd_signal;                /* or was killed by this signal */

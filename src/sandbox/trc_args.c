@@ -256,9 +256,11 @@ static void file_class(const struct trc_proc_view *pv, const char *abs, const ch
 {
     const char *cls = trc_path_class(abs, pv->input);
     if (!strcmp(cls, "proc") || !strcmp(cls, "sys") || !strcmp(cls, "dev")) {
-        char folded[160];
+        char folded[160], clean[121];
         fold_special(abs, folded, sizeof folded);
-        snprintf(a->cls, sizeof a->cls, "%s:%.120s:%s", cls, folded, mode);
+        /* The path is the tracee's: escaped and cut to valid UTF-8, as classes go to JSON. */
+        put_clean(clean, sizeof clean, folded, strlen(folded));
+        snprintf(a->cls, sizeof a->cls, "%s:%s:%s", cls, clean, mode);
     } else {
         snprintf(a->cls, sizeof a->cls, "%s:%s", cls, mode);
     }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../core/limits.h"
+#include "../core/scan.h"
 #include "flowgate/flowgate.h"
 
 static bool under(const char *path, const char *dir)
@@ -176,7 +177,12 @@ static struct trc_module *module_get(struct trc_modules *mods, pid_t pid, const 
     }
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    snprintf(m->key, sizeof m->key, "%.64s@%s", base, bid[0] ? bid : (m->trusted ? "-" : "untrusted"));
+    /* The name is the run's choice for a file it wrote: escaped to printable UTF-8, since
+     * keys end up in JSON reports and profiles, where an invalid string is dropped. */
+    char *name = fg_str_sanitize(base, strlen(base), 64);
+    snprintf(m->key, sizeof m->key, "%s@%s", name ? name : "?",
+             bid[0] ? bid : (m->trusted ? "-" : "untrusted"));
+    free(name);
     mods->mod[mods->n++] = m;
     return m;
 }
