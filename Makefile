@@ -2,11 +2,14 @@
 #   make        install missing packages, build into build/ (build/flowgate)
 #   make demo   ... and scan the demo mailbox in examples/
 #   make check  ... and run every test, also under AddressSanitizer + UBSan
+#   make corpus install the "corpus" packages (a few GB of Debian documentation) and build
+#               the benign corpus of real PDFs, office files, HTML, scripts and ELF
+#               (bench/out/corpus/) that bench/doc_fp.sh scans
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all setup build demo check test test-asan lint fuzz bench clean
+.PHONY: all setup build demo check test test-asan lint fuzz bench corpus clean
 
 all: build
 
@@ -52,6 +55,11 @@ fuzz: setup
 
 bench: build
 	bench/run.sh
+
+CORPUS ?= bench/out/corpus
+corpus:
+	@scripts/setup.sh --corpus
+	bench/make_doc_corpus.py --out $(CORPUS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,11 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages listed in deps/debian-packages.txt that are missing.
 # Idempotent: does nothing when everything is there.  As root it runs apt-get; otherwise it
-# prints the exact command to run.
+# prints the exact command to run.  The "corpus" category (documentation packages holding
+# real PDFs and office files for bench/doc_fp.sh, a few GB) is installed only with --corpus.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 list="$here/deps/debian-packages.txt"
-want=$(sed -e 's/#.*//' "$list" | awk 'NF {print $1}')
+skip=corpus
+case "${1:-}" in
+    --corpus) skip= ;;
+    "") ;;
+    *) echo "usage: scripts/setup.sh [--corpus]" >&2; exit 2 ;;
+esac
+want=$(sed -e 's/#.*//' "$list" | awk -v skip="$skip" 'NF && $2 != skip {print $1}')
 missing=""
 for p in $want; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

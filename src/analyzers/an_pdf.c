@@ -26,7 +26,7 @@
 #define REFS_PER_OBJ 16
 #define TRIG_CAP 64          /* triggers followed */
 #define TARGETS_PER_TRIG 8
-#define JSREF_CAP 16         /* streams named by /JS that are read */
+#define JSREF_CAP 64         /* distinct streams named by /JS that are read */
 #define FOLLOW_DEPTH 4       /* references followed from a trigger to its action */
 #define FOLLOW_VISITS 64
 #define EV_CAP 400           /* bytes of text kept for one piece of evidence */
@@ -86,6 +86,7 @@ struct body {
     size_t n_js, n_launch, n_embedded, n_submit, n_richmedia, n_xfa, n_uri;
     int js_escaped;    /* a JavaScript name was written with #xx escapes */
     int js_names_tree; /* /JavaScript as a key: document-level scripts, run at open */
+    int js_unread;     /* some code was not read: a /JS stream not decoded, or over the cap */
     char js_text[EV_CAP + 1];
     size_t js_text_len;
     char *jsbuf; /* all JavaScript seen, for the code checks */
@@ -127,12 +128,73 @@ static size_t count(const char *s, size_t n, const char *needle, size_t stop)
 
 /* ---- JavaScript checks ---- */
 
+/* A printf format with a width or precision of 1000 or more ("%45000f"): the util.printf
+ * overflow (CVE-2008-2992) needs one; forms print "%.2f". */
+static int wide_format(const char *s, size_t n)
+{
+    for (const char *p = s, *end = s + n; (p = memchr(p, '%', (size_t)(end - p))); p++) {
+        const char *q = p + 1;
+        while (q < end && q - p < 4 && *q && strchr("-+ #,0.", *q))
+            q++;
+        size_t digits = 0;
+        while (q < end && *q >= '0' && *q <= '9') {
+            q++;
+            digits++;
+        }
+        if (digits >= 4)
+            return 1;
+    }
+    return 0;
+}
+
+/* eval() of a .replace() result: "eval(s.replace(/!/g, '%'))" decodes a hidden script and
+ * runs it, while quiz and form code evaluates field names ("eval(aSqList[i])") and, elsewhere,
+ * cleans input with .replace(). */
+static int eval_of_replace(const char *s, size_t n)
+{
+    for (const char *p = s, *end = s + n; (p = memmem(p, (size_t)(end - p), "eval(", 5)); p += 5) {
+        for (const char *q = p + 5; q < end && q - p < 80 && *q != ';' && *q != ')'; q++)
+            if (*q == '.' && end - q >= 9 && !memcmp(q, ".replace(", 9))
+                return 1;
+    }
+    return 0;
+}
+
+/* String.fromCharCode as a decoder: over a list of numbers ("101,118,97,108"), an array, or
+ * other characters' codes (charCodeAt, parseInt, ^ key).  A quiz that labels answers with
+ * fromCharCode(96 + i) decodes nothing. */
+static int char_decoder(const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while ((p = memmem(p, (size_t)(end - p), "fromCharCode", 12))) {
+        p += 12;
+        if (p < end && *p == '.')
+            return 1; /* fromCharCode.apply(null, codes) */
+        int depth = 0, commas = 0;
+        for (const char *q = p; q < end && q - p < 200; q++) {
+            if (*q == '(')
+                depth++;
+            else if (*q == ')' && --depth <= 0)
+                break;
+            else if (*q == ',' && depth == 1)
+                commas++;
+            else if (*q == '[' || *q == '^' ||
+                     (end - q >= 10 && !memcmp(q, "charCodeAt", 10)) ||
+                     (end - q >= 8 && !memcmp(q, "parseInt", 8)))
+                return 1;
+        }
+        if (commas >= 2)
+            return 1;
+    }
+    return 0;
+}
+
 /* Code that exploits and droppers use and forms do not.  Writes the reason to 'why'. */
 static int js_dangerous(const char *s, size_t n, char *why, size_t cap)
 {
     static const char *const apis[] = {
-        "util.printf",        "Collab.collectEmailInfo", "Collab.getIcon", "media.newPlayer",
-        "spell.customDictionaryOpen", "getAnnots",   "syncAnnotScan",  "printSeps",
+        "Collab.collectEmailInfo", "Collab.getIcon", "media.newPlayer",
+        "spell.customDictionaryOpen", "getAnnots(",  "syncAnnotScan",  "printSeps",
         "Doc.getPageNumWords", "app.removeToolButton"};
     for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++) {
         if (has(s, n, apis[i])) {
@@ -140,12 +202,16 @@ static int js_dangerous(const char *s, size_t n, char *why, size_t cap)
             return 1;
         }
     }
+    if (has(s, n, "util.printf") && wide_format(s, n)) {
+        snprintf(why, cap, "calls util.printf with a format thousands wide (CVE-2008-2992)");
+        return 1;
+    }
     if (count(s, n, "%u", 16) >= 16) {
         snprintf(why, cap, "holds %%u-escaped binary data (heap spray)");
         return 1;
     }
-    if (has(s, n, "eval(") && (has(s, n, "unescape(") || has(s, n, "fromCharCode") ||
-                                has(s, n, ".replace(") || has(s, n, "atob("))) {
+    if (has(s, n, "eval(") && (has(s, n, "unescape(") || char_decoder(s, n) ||
+                                eval_of_replace(s, n) || has(s, n, "atob("))) {
         snprintf(why, cap, "builds code from strings and runs it with eval()");
         return 1;
     }
@@ -158,6 +224,64 @@ static int js_dangerous(const char *s, size_t n, char *why, size_t cap)
         return 1;
     }
     return 0;
+}
+
+/* Does an import call (importAnFDF ...) name a remote place?  Only a string literal that is a
+ * URL or a UNC path says so; an argument computed at run time may be anything and counts as
+ * remote.  AcroTeX documents import .fdf files that sit next to them. */
+static int remote_import(const char *s, size_t n, const char *api)
+{
+    size_t alen = strlen(api);
+    for (size_t i = 0; i + alen < n; i++) {
+        if (memcmp(s + i, api, alen))
+            continue;
+        size_t j = i + alen;
+        while (j < n && (s[j] == ' ' || s[j] == '('))
+            j++;
+        if (j >= n || (s[j] != '"' && s[j] != '\''))
+            return 1;
+        char q = s[j++];
+        size_t k = j;
+        while (k < n && s[k] != q && k - j < 512)
+            k++;
+        if (memmem(s + j, k - j, "://", 3) || (k - j >= 2 && s[j] == '\\' && s[j + 1] == '\\'))
+            return 1;
+    }
+    return 0;
+}
+
+/* What automatic code may do and still be graded low: code that calls none of these only
+ * works on the document itself (its fields, annotations, animation frames, timers) and the
+ * person reading it (message boxes, questions: quizzes and form helpers use them).  These
+ * reach the network, files, programs or other documents, or decode code at run time.
+ * Returns the first one found, or NULL.  eval alone is not here: quiz packages evaluate the
+ * reader's answers with it; eval over decoded text is exploit-like (above). */
+static const char *js_reach(const char *s, size_t n)
+{
+    static const char *const apis[] = {
+        "launchURL",   "getURL",         "submitForm",         "mailDoc",        "mailForm",
+        "mailMsg",     "DataObject",     "exportAsFDF",        "openDoc",        "newDoc",
+        "saveAs",      "execMenuItem",   "beginPriv",          "trustedFunction", "SOAP.",
+        "Net.",        "readFileIntoStream", "setAction",      "addScript",
+        "unescape(",   "atob(",          "Function(",          "xfa.",           "setProfile",
+        "app.launch"};
+    for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++)
+        if (has(s, n, apis[i]))
+            return apis[i];
+    /* Collab reaches the network and mail, except hashString, which AcroTeX quizzes use to
+     * check a PIN. */
+    if (count(s, n, "Collab.", 64) > count(s, n, "Collab.hashString", 64))
+        return "Collab.";
+    /* Escaped text hides code; a handful of escapes is ordinary (a trim() polyfill escapes
+     * the byte-order mark and the no-break space). */
+    if (count(s, n, "\\x", 16) + count(s, n, "\\u00", 16) >= 16)
+        return "escaped strings";
+    static const char *const imports[] = {"importAnFDF", "importAnXFDF", "importTextData",
+                                          "importXFAData"};
+    for (size_t i = 0; i < sizeof imports / sizeof imports[0]; i++)
+        if (remote_import(s, n, imports[i]))
+            return imports[i];
+    return char_decoder(s, n) ? "String.fromCharCode as a decoder" : NULL;
 }
 
 /* Does a decoded stream look like JavaScript?  An Acrobat object or function together with
@@ -198,6 +322,23 @@ static int content_stream(const char *s, size_t n)
         }
     }
     return hits >= 2;
+}
+
+/* An object stream starts with "number offset" pairs; the scripts in its dictionaries are
+ * read (and judged with the whole document) by the raw file's analysis. */
+static int object_stream(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        while (i < n && is_ws((uint8_t)s[i]))
+            i++;
+        size_t st = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == st || i >= n || !is_ws((uint8_t)s[i]))
+            return 0;
+    }
+    return 1;
 }
 
 /* ---- object, reference and stream tables ---- */
@@ -450,6 +591,24 @@ static void snippet(const uint8_t *d, size_t n, size_t at, char *out, size_t cap
             out[i] = ' ';
 }
 
+/* Where the dictionary holding position 'at' opens ("<</F(a.pdf)/S/Launch>>" names the file
+ * before the action), looking back at most SNIPPET bytes; 'at' itself if not found. */
+static size_t dict_start(const uint8_t *d, size_t at)
+{
+    long depth = 0;
+    for (size_t i = at; i >= 2 && at - i < SNIPPET; i--) {
+        if (d[i - 1] == '>' && d[i - 2] == '>') {
+            depth++;
+            i--;
+        } else if (d[i - 1] == '<' && d[i - 2] == '<') {
+            if (depth-- == 0)
+                return i - 2;
+            i--;
+        }
+    }
+    return at;
+}
+
 static int is_auto_key(const char *k)
 {
     static const char *const keys[] = {"O", "PO", "PC", "PV", "PI", "WC", "WS", "DS", "WP", "DP"};
@@ -543,6 +702,9 @@ static void js_code(struct body *b, const char *t, size_t n)
         size_t room = FG_CAP_PDFIND_JS - b->jslen, l = n < room ? n : room;
         memcpy(b->jsbuf + b->jslen, t, l);
         b->jslen += l;
+        b->js_unread |= l < n;
+    } else {
+        b->js_unread = 1;
     }
 }
 
@@ -567,7 +729,7 @@ static void on_name(struct scan *s, const char *nm, int escaped, size_t at)
         s->pend_at = at;
     } else if (!strcmp(nm, "Launch")) {
         if (!b->n_launch++)
-            snippet(s->d, s->n, at, b->launch_ev, sizeof b->launch_ev);
+            snippet(s->d, s->n, dict_start(s->d, at), b->launch_ev, sizeof b->launch_ev);
         mark(s, F_LAUNCH);
     } else if (!strcmp(nm, "EmbeddedFile")) {
         b->n_embedded++;
@@ -610,8 +772,15 @@ static void on_ref(struct scan *s, uint32_t num)
         trig_target(b, t, num);
         if (t >= 0)
             b->trig[t].aa_dict = s->pend == P_AA;
-    } else if (s->pend == P_JS && b->njs_refs < JSREF_CAP) {
-        b->js_refs[b->njs_refs++] = num;
+    } else if (s->pend == P_JS) {
+        /* An animation names the same few scripts from every frame: keep each once. */
+        size_t k = 0;
+        while (k < b->njs_refs && b->js_refs[k] != num)
+            k++;
+        if (k == b->njs_refs && k < JSREF_CAP)
+            b->js_refs[b->njs_refs++] = num;
+        else if (k == b->njs_refs)
+            b->js_unread = 1;
     }
     s->pend = P_NONE;
     if (in_trigger(s))
@@ -925,8 +1094,10 @@ static uint8_t *stream_data(const uint8_t *raw, const struct stm *st, size_t cap
 /* Object streams hold most dictionaries of a modern PDF; the streams /JS names hold code. */
 static int read_streams(struct fg_ctx *ctx, struct body *b, const uint8_t *raw)
 {
-    if (b->encrypted)
+    if (b->encrypted) {
+        b->js_unread = 1; /* the strings read are ciphertext, not code */
         return FG_OK; /* encrypted data: the unpacker's "objects" child has it decrypted */
+    }
     size_t budget = FG_CAP_PDFIND_OBJSTM_TOTAL, nstm = b->nstm;
     for (size_t i = 0; i < nstm && budget; i++) {
         if (!(b->stms[i].flags & F_OBJSTM))
@@ -945,6 +1116,7 @@ static int read_streams(struct fg_ctx *ctx, struct body *b, const uint8_t *raw)
             return rc;
     }
     for (size_t k = 0; k < b->njs_refs; k++) {
+        int read = 0;
         for (size_t i = 0; i < nstm; i++) {
             if (b->stms[i].num != b->js_refs[k] || (b->stms[i].flags & F_OBJSTM))
                 continue;
@@ -952,24 +1124,42 @@ static int read_streams(struct fg_ctx *ctx, struct body *b, const uint8_t *raw)
             uint8_t *d = stream_data(raw, &b->stms[i], FG_CAP_PDFIND_JS, &len);
             if (d)
                 js_code(b, (const char *)d, len);
+            read = d != NULL;
             free(d);
             break;
         }
+        /* A script in a string object, or behind a filter we do not decode, is unknown. */
+        b->js_unread |= !read;
     }
     return FG_OK;
 }
 
 /* ---- findings ---- */
 
-/* Documents opened by /Launch without parameters are another PDF or page, not a program. */
+/* Documents opened by /Launch without parameters are another PDF, page or source file
+ * (hyperref's "run:" links to a manual's sources), not a program; so is a name without a
+ * letter or digit ("..." in an example).  The file is the /F string of the action. */
 static int launches_document(const char *ev)
 {
     if (strstr(ev, "/P") || strstr(ev, "/Win") || strstr(ev, "/Unix") || strstr(ev, "/Mac"))
         return 0;
-    static const char *const docs[] = {".pdf)", ".html)", ".htm)", ".txt)"};
-    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
-        if (strcasestr(ev, docs[i]))
+    const char *f = strstr(ev, "/F("), *e;
+    f = f ? f + 3 : (f = strstr(ev, "/F (")) ? f + 4 : NULL;
+    if (!f || !(e = strchr(f, ')')))
+        return 0;
+    int alnum = 0;
+    for (const char *c = f; c < e && !alnum; c++)
+        alnum = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+    if (!alnum)
+        return 1;
+    static const char *const docs[] = {".pdf", ".html", ".htm", ".txt", ".tex", ".ltx", ".sty",
+                                       ".cls", ".dtx", ".bib", ".mp",   ".md",  ".csv", ".xml",
+                                       ".png", ".jpg", ".svg", ".eps"};
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        size_t l = strlen(docs[i]);
+        if ((size_t)(e - f) > l && !strncasecmp(e - l, docs[i], l))
             return 1;
+    }
     return 0;
 }
 
@@ -1017,10 +1207,19 @@ static void report(struct fg_ctx *ctx, struct fg_obj *obj, const struct body *b,
                        b->js_escaped ? "; its name is hidden with #xx escapes" : "",
                        danger ? "; the code " : "", danger ? why : "");
     }
-    if (tr->js)
+    const char *reach = b->jslen ? js_reach(b->jsbuf, b->jslen) : NULL;
+    if (tr->js && (danger || reach || b->js_unread || !b->jslen))
         fg_finding_add(ctx, obj, "pdf.openaction", danger ? FG_SEV_HIGH : FG_SEV_MEDIUM, 0,
-                       tr->ev, "JavaScript runs automatically (opening the file or a page)%s%s",
-                       danger ? "; the code " : "", danger ? why : "");
+                       tr->ev, "JavaScript runs automatically (opening the file or a page)%s%s%s%s",
+                       danger ? "; the code " : "", danger ? why : "",
+                       !danger && reach ? "; the code calls " : "",
+                       !danger && reach ? reach : !danger ? "; not all of the code was read" : "");
+    else if (tr->js)
+        /* Animations, media players and quiz forms start and stop themselves this way; all
+         * of the document's code was read and none of it reaches outside the document. */
+        fg_finding_add(ctx, obj, "pdf.openaction", FG_SEV_LOW, 0, tr->ev,
+                       "JavaScript runs automatically (opening the file or a page); it only "
+                       "works on the document (no network, files, programs or decoded code)");
     else if (tr->launch || tr->submit)
         fg_finding_add(ctx, obj, "pdf.openaction", FG_SEV_MEDIUM, 0, tr->ev,
                        "%s runs automatically when the file opens",
@@ -1049,9 +1248,12 @@ static void report(struct fg_ctx *ctx, struct fg_obj *obj, const struct body *b,
     }
     if (b->n_richmedia) {
         snprintf(ev, sizeof ev, "%zu /RichMedia name(s)", b->n_richmedia);
-        fg_finding_add(ctx, obj, "pdf.richmedia", FG_SEV_MEDIUM, 0, ev,
+        /* Low: Flash was the vector of many PDF exploits, but readers stopped playing it in
+         * 2021, while LaTeX (media9, animate) still embeds video players this way; an
+         * exploit document still shows through its JavaScript and its other findings. */
+        fg_finding_add(ctx, obj, "pdf.richmedia", FG_SEV_LOW, 0, ev,
                        "embedded Flash or other rich media (a dead plug-in with a long list of "
-                       "exploited holes)");
+                       "exploited holes; current readers no longer play it)");
     }
     if (b->n_xfa) {
         snprintf(ev, sizeof ev, "%zu /XFA name(s)", b->n_xfa);
@@ -1070,6 +1272,8 @@ static int analyse(struct fg_ctx *ctx, struct fg_obj *obj, enum mode mode)
     int rc = scan_body(ctx, &b, obj->data, obj->len, mode);
     if (!rc && mode == M_RAW)
         rc = read_streams(ctx, &b, obj->data);
+    else if (b.njs_refs)
+        b.js_unread = 1; /* the decrypted objects come without their streams */
     if (!rc) {
         if (b.nobj > 1)
             qsort(b.objs, b.nobj, sizeof *b.objs, obj_cmp);
@@ -1086,7 +1290,7 @@ static void js_stream(struct fg_ctx *ctx, struct fg_obj *obj)
 {
     const char *s = (const char *)obj->data;
     size_t n = obj->len;
-    if (content_stream(s, n) || !js_like(s, n))
+    if (content_stream(s, n) || object_stream(s, n) || !js_like(s, n))
         return;
     char why[128] = "", ev[EV_CAP + 1];
     int danger = js_dangerous(s, n, why, sizeof why);

@@ -76,6 +76,9 @@ static const struct pat pats[] = {
     {"wmic", "call create", C_EX, L_ALL, P_WORD},
     {"win32_process", "create", C_EX, L_ALL, 0},
     {"frombase64string", NULL, C_ENC, L_ALL, 0},
+    /* certutil decodes a payload that came as text (base64 or hex) into a program: */
+    {"certutil", "-decode", C_ENC, L_ALL, P_WORD},
+    {"certutil", "/decode", C_ENC, L_ALL, P_WORD},
     {"strreverse", NULL, C_OBF, L_VBS, 0},
     {".reverse().join", NULL, C_OBF, L_JS, 0},
     {"[array]::reverse", NULL, C_OBF, L_PS, 0},

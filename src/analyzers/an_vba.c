@@ -604,7 +604,9 @@ static size_t put_utf8(char *o, size_t n, size_t cap, long v)
 
 /* Chr() chains: counts the calls that do not spell a space, line break or quote; a long chain
  * in one statement is decoded (constant arguments only, with the string literals between the
- * calls) and checked like a literal. */
+ * calls) and checked like a literal.  The spaces and quotes inside a chain are not counted
+ * but are decoded: "cmd /c calc" must read as such to be checked (control characters are
+ * shown as a space). */
 static void check_chr(struct mscan *ms, const struct line *L)
 {
     char dec[FG_CAP_VBA_DECODED];
@@ -615,8 +617,9 @@ static void check_chr(struct mscan *ms, const struct line *L)
             continue;
         size_t end;
         long v = int_arg(L, L->tok[k].b, &end);
-        if (v >= 0 && (v <= 32 || v == 34))
-            continue; /* spaces, line breaks and quotes: how plain code writes them */
+        int plain = v >= 0 && (v <= 32 || v == 34); /* how plain code writes them */
+        if (plain && first == SIZE_MAX)
+            continue;
         if (first == SIZE_MAX)
             first = L->tok[k].a;
         /* string literals between the previous call and this one are part of the chain */
@@ -624,8 +627,8 @@ static void check_chr(struct mscan *ms, const struct line *L)
             if (L->str[si].a > first)
                 for (size_t i = L->str[si].a; i < L->str[si].b && dn + 1 < sizeof dec; i++)
                     dec[dn++] = L->t[i];
-        dn = v >= 0 ? put_utf8(dec, dn, sizeof dec, v) : dn;
-        printable++;
+        dn = v >= 0 ? put_utf8(dec, dn, sizeof dec, v < 32 ? ' ' : v) : dn;
+        printable += !plain;
     }
     for (; first != SIZE_MAX && si < L->nstr; si++) /* and the literals after the last call */
         for (size_t i = L->str[si].a; i < L->str[si].b && dn + 1 < sizeof dec; i++)

