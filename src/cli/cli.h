@@ -24,6 +24,9 @@ int cmd_learn(int argc, char **argv);
 int cmd_detonate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_netlog(int argc, char **argv);
 
 /* Exit codes shared by every command (documented in flowgate(1)). */
 enum {

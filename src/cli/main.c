@@ -17,6 +17,9 @@ const struct fg_command fg_commands[] = {
     {"detonate", "open documents with their handler in the sandbox; flag flows never seen", cmd_detonate},
     {"run", "run a program in the sandbox and report its behaviour", cmd_run},
     {"profile", "inspect and merge learnt profiles", cmd_profile},
+    {"triage", "triage a host from its evidence: autostarts, odd names, staging (dir or image)", cmd_triage},
+    {"sweep", "triage many hosts and correlate them; hunt indicators (--ioc)", cmd_sweep},
+    {"netlog", "rank internal hosts from firewall and flow logs (mail, beacons, exfiltration, scans)", cmd_netlog},
     {NULL, NULL, NULL},
 };
 

@@ -176,6 +176,38 @@
 #define FG_CAP_SIG_RETRIES 4                /* rebuilds after the check found goodware matches */
 #define FG_CAP_SIG_SCAN_SECONDS 60          /* libyara time limit per file */
 #define FG_CAP_SIG_NDB_RUN 96               /* bytes of the .ndb body signature */
+/* netlog_*.c (flowgate netlog): memory stays flat however long the log.  The tables hold
+ * internal hosts and (internal host, external destination) pairs, never connections; a small
+ * company's day makes some thousands of pairs, a large one's a few hundred thousand.  Worst
+ * case about 32768 x 480 B (host slots) + 16384 x 3.5 KB (their distinct counters) + 2^20 x
+ * 64 B (pair slots) + 32768 x 1 KB (beacon samples): under 180 MB, reached only by logs of
+ * that many hosts and pairs. */
+#define FG_CAP_NL_LINE (64u << 10)        /* bytes of one log line; longer lines are skipped */
+#define FG_CAP_NL_READ (4u << 20)         /* read buffer per file */
+#define FG_CAP_NL_DETECT (64u << 10)      /* bytes of a file's start that format detection reads */
+#define FG_CAP_NL_HOSTS 16384             /* internal hosts tracked; more are counted only */
+#define FG_CAP_NL_PAIRS (3u << 18)        /* (internal host, external destination) pairs */
+#define FG_CAP_NL_BEACON_PAIRS 32768      /* pairs sampled for beaconing */
+#define FG_CAP_NL_BEACON_SAMPLES 128      /* intervals and sizes kept per sampled pair */
+#define FG_CAP_NL_NETS 64                 /* --internal networks */
+#define FG_CAP_NL_ROLES_FILE (1u << 20)   /* bytes of a --roles file */
+/* src/ir/tri_*.c (flowgate triage, sweep): the evidence is hostile.  A Windows 10 system
+ * holds about 500,000 files, a Debian server some 100,000; SOFTWARE hives reach ~150 MB. */
+#define FG_CAP_TRI_FILES 5000000u         /* files walked per ROOT; more: tri.limit.files */
+#define FG_CAP_TRI_DEPTH 64               /* directory nesting walked */
+#define FG_CAP_TRI_FINDINGS 200000u       /* findings kept per triage; more are counted only */
+#define FG_CAP_TRI_TEXT (4u << 20)        /* bytes of a unit, crontab, task XML or rc file read */
+#define FG_CAP_TRI_LINE 8192              /* bytes of one logical line (longer: cut) */
+#define FG_CAP_TRI_HIVE (512u << 20)      /* bytes of a registry hive read */
+#define FG_CAP_TRI_HIVE_KEYS 200000u      /* subkeys of one key listed (services, IFEO) */
+#define FG_CAP_TRI_EXAM (64u << 20)       /* bytes of a program hashed and scanned */
+#define FG_CAP_TRI_EXAMS 50000u           /* programs examined per ROOT */
+#define FG_CAP_TRI_WMI (1ULL << 30)       /* bytes of OBJECTS.DATA searched */
+#define FG_CAP_TRI_LINKS 40               /* symbolic links resolved inside the ROOT per path */
+#define FG_CAP_TRI_SETS 4096              /* split-archive sets remembered per ROOT */
+#define FG_CAP_TRI_IOCS 100000u           /* indicators given with --ioc */
+#define FG_CAP_TRI_IOC_FILE (16u << 20)   /* bytes of an --ioc file */
+#define FG_CAP_TRI_HOSTS 4096             /* ROOTs of one sweep */
 
 enum fg_limit_kind {
     FG_LIM_DEPTH,

@@ -126,6 +126,7 @@ static int registry_load(struct registry *r, const char *path, char *err, size_t
     if (!f) {
         if (err)
             snprintf(err, errlen, "cannot read handlers file %s", path);
+        registry_free(r); /* the built-ins are already in */
         return FG_EIO;
     }
     char line[MAX_LINE];
