@@ -206,6 +206,8 @@ static bool dangerous(const struct flow_node *n)
 
 static void profile_findings(struct fg_detonation *d, const struct fg_profile *p)
 {
+    struct flow_graph kinds; /* the new kinds seen so far, as a set */
+    flow_graph_init(&kinds);
     char ev[1600];
     size_t o = 0, low_o = 0;
     char low_ev[1600];
@@ -216,8 +218,12 @@ static void profile_findings(struct fg_detonation *d, const struct fg_profile *p
         if (flow_graph_node(&p->g, n->id))
             continue;
         if (!flow_graph_has_kind(&p->g, n->kind_id)) {
-            d->new_kinds++;
             dev_add(d, n->id, "new-kind");
+            /* One kind made from several call sites is one new kind: counted and shown once. */
+            if (flow_graph_has_kind(&kinds, n->kind_id))
+                continue;
+            flow_graph_add_node(&kinds, n->call, n->cls, "", n->kind, NULL, 0, 0);
+            d->new_kinds++;
             char *buf = dangerous(n) ? ev : low_ev;
             size_t *po = dangerous(n) ? &o : &low_o;
             *(dangerous(n) ? &ndanger : &nlow) += 1;
@@ -230,6 +236,7 @@ static void profile_findings(struct fg_detonation *d, const struct fg_profile *p
             dev_add(d, n->id, "new-context");
         }
     }
+    flow_graph_free(&kinds);
     for (size_t i = 0; i < d->g.nedge; i++)
         if (!flow_graph_has_edge(&p->g, d->g.edge[i].from, d->g.edge[i].to))
             d->new_edges++;
