@@ -31,8 +31,9 @@ static void detonate_usage(FILE *f)
 "                          checks that need no training are made\n"
 "      --dot FILE          write the deviating part of the flow graph (Graphviz DOT) of\n"
 "                          the last document to FILE\n"
-"  -q, --quiet             print only documents that are not clean\n");
-    flow_cli_usage(f, 0);
+"  -q, --quiet             print only documents that are not clean\n"
+"\n");
+    flow_cli_usage(f, FLOW_USAGE_DETONATE);
     fprintf(f,
 "  -h, --help              show this help\n"
 "\n"

@@ -29,8 +29,9 @@ static void learn_usage(FILE *f)
 "does with benign documents.\n"
 "\n"
 "      --profile FILE      the profile to write (required)\n"
-"      --new               do not extend an existing profile\n");
-    flow_cli_usage(f, 1);
+"      --new               do not extend an existing profile\n"
+"\n");
+    flow_cli_usage(f, FLOW_USAGE_LEARN);
     fprintf(f,
 "  -h, --help              show this help\n"
 "\n"

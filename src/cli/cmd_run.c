@@ -28,8 +28,9 @@ static void run_usage(FILE *f)
 "under /usr, /bin, /lib ..., or under a directory given with --bind; the work directory\n"
 "is /work (also its HOME).\n"
 "\n"
-"      --dot FILE          write the flow graph of the run (Graphviz DOT) to FILE\n");
-    flow_cli_usage(f, 0);
+"      --dot FILE          write the flow graph of the run (Graphviz DOT) to FILE\n"
+"\n");
+    flow_cli_usage(f, FLOW_USAGE_RUN);
     fprintf(f,
 "  -h, --help              show this help\n"
 "\n"

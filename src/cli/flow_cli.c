@@ -21,9 +21,10 @@
 
 #include "cli.h"
 
-void flow_cli_usage(FILE *f, int with_profile)
+void flow_cli_usage(FILE *f, int what)
 {
-    fprintf(f,
+    if (what != FLOW_USAGE_RUN)
+        fprintf(f,
 "Handler (what opens the document inside the sandbox):\n"
 "      --handler NAME      a handler of the registry: pdf, office, image, archive, or one\n"
 "                          from --handlers (default: pdf); --list-handlers shows them\n"
@@ -31,22 +32,28 @@ void flow_cli_usage(FILE *f, int with_profile)
 "                          --exec 'pdftotext {} /work/out.txt'\n"
 "      --handlers FILE     a handlers file that adds or overrides entries\n"
 "                          (see flowgate-detonate(1))\n"
-"\n"
+"\n");
+    fprintf(f,
 "Sandbox:\n"
 "      --timeout SECONDS   wall-clock limit of one run (default 30)\n"
 "      --max-memory SIZE   address space per process, e.g. 1G (default 2G)\n"
-"      --decoys DIR        copy the files of DIR next to the document; runs that rewrite\n"
+"      --decoys DIR        copy the files of DIR next to the %s; runs that rewrite\n"
 "                          or delete most of them are reported (ransomware)\n"
 "      --bind PATH         make a host path visible read-only inside (repeatable)\n"
 "      --no-stacks         record calls without call stacks (faster, no code-origin\n"
 "                          checks%s)\n"
 "\n"
-"Output and speed:\n"
-"      --json              one JSON object per document, one per line\n"
+"Output%s:\n"
+"      --json              one JSON object per %s, one per line\n",
+            what == FLOW_USAGE_RUN ? "program" : "document",
+            what == FLOW_USAGE_LEARN ? ", coarser profiles" : "",
+            what == FLOW_USAGE_RUN ? "" : " and speed",
+            what == FLOW_USAGE_RUN ? "run" : "document");
+    if (what != FLOW_USAGE_RUN)
+        fprintf(f,
 "  -j, --jobs N            documents run in parallel (default: number of CPUs)\n"
 "      --progress          progress on standard error (default when it is a terminal)\n"
-"      --no-progress       no progress output\n",
-            with_profile ? ", coarser profiles" : "");
+"      --no-progress       no progress output\n");
 }
 
 int flow_cli_option(struct flow_cli *c, int opt, const char *arg)

@@ -57,8 +57,9 @@ int flow_cli_option(struct flow_cli *c, int opt, const char *arg);
 /* Resolves the command (--exec or --handler) and fills c->fo; -1 with a message on stderr. */
 int flow_cli_finish(struct flow_cli *c, const char *cmd);
 void flow_cli_free(struct flow_cli *c);
-/* The option help every sandbox command prints. */
-void flow_cli_usage(FILE *f, int with_profile);
+/* The option help every sandbox command prints; `run` has no handler and no pool. */
+enum { FLOW_USAGE_DETONATE, FLOW_USAGE_LEARN, FLOW_USAGE_RUN };
+void flow_cli_usage(FILE *f, int what);
 
 /* The worker pool: work(i) runs for i in [0, n) in c->jobs worker processes; what it writes
  * to 'out' is printed on stdout in input order as soon as it and all before it are done, and
