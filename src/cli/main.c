@@ -29,8 +29,11 @@ static void usage(FILE *f)
             "Usage: flowgate COMMAND [OPTIONS] [ARGS...]\n"
             "\n"
             "flowgate finds malware in mail, archives and documents: it unpacks every\n"
-            "container recursively (passwords included), matches YARA signatures on every\n"
-            "object and explains each verdict with findings.\n"
+            "container recursively (passwords included), matches YARA signatures and\n"
+            "document indicators on every object, opens documents with their real handler\n"
+            "in a sandbox to flag what the handler never does with benign documents, and\n"
+            "helps incident responders triage hosts, sweep fleets and rank hosts from\n"
+            "firewall logs.  Every verdict is explained with findings.\n"
             "\n"
             "Commands:\n");
     for (const struct fg_command *c = fg_commands; c->name; c++)
