@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "analyzer.h"
 #include "xml_scan.h"
+#include "dde.h"
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -71,8 +72,8 @@ static int is_alnum(char c)
 
 /* Does a DDE target start a program?  The application name or the topic names a command
  * interpreter, a script host or an executable file, as a word of its own ("Calculations"
- * is not calc). */
-static int runs_command(const char *s, size_t n)
+ * is not calc).  Shared with an_xlm.c (DDE links of binary workbooks) through dde.h. */
+int fg_dde_runs_command(const char *s, size_t n)
 {
     static const char *const words[] = {
         "cmd",      "powershell", "pwsh",     "mshta",     "wscript",  "cscript", "rundll32",
@@ -115,7 +116,7 @@ static void judge_instr(struct rep *r, const char *ins, size_t n)
         report(r, FG_SEV_HIGH, "DDEAUTO field: Office asks another program for data as the "
                                "document opens, which starts that program",
                ev);
-    else if (runs_command(ins + w, n - w))
+    else if (fg_dde_runs_command(ins + w, n - w))
         report(r, FG_SEV_HIGH, "DDE field that starts a command interpreter or program", ev);
     else
         report(r, FG_SEV_MEDIUM, "DDE field (a link to another program's data)", ev);
@@ -266,7 +267,7 @@ static void judge_formula(struct rep *r, const char *f, size_t n, const char *wh
     size_t l = n < INSTR_CAP ? n : INSTR_CAP;
     memcpy(ev, f, l);
     ev[l] = 0;
-    int cmd = runs_command(f + at, n - at);
+    int cmd = fg_dde_runs_command(f + at, n - at);
     snprintf(what, sizeof what, "DDE %s%s", where,
              cmd ? " that starts a command interpreter or program" : "");
     report(r, cmd ? FG_SEV_HIGH : FG_SEV_MEDIUM, what, ev);
@@ -276,7 +277,7 @@ static void judge_link(struct rep *r, const char *app, const char *topic, const 
 {
     char ev[INSTR_CAP + 8];
     snprintf(ev, sizeof ev, "%s|%s", app, topic);
-    int cmd = runs_command(ev, strlen(ev));
+    int cmd = fg_dde_runs_command(ev, strlen(ev));
     char msg[160];
     snprintf(msg, sizeof msg, "%s%s", what,
              cmd ? " that starts a command interpreter or program" : "");

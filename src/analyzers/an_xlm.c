@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "analyzer.h"
 #include "biff.h"
+#include "dde.h"
 #include "xml_scan.h"
 
 #include <archive.h>
@@ -259,25 +260,9 @@ static void emit(struct judge *j)
 
 /* ---- DDE links: the program a link names ---- */
 
-static int runs_command(const char *s)
-{
-    static const char *const words[] = {
-        "cmd",      "powershell", "pwsh",     "mshta",     "wscript",  "cscript", "rundll32",
-        "regsvr32", "msiexec",    "certutil", "bitsadmin", "schtasks", "calc",    "command"};
-    static const char *const exts[] = {".exe", ".bat", ".ps1", ".vbs", ".hta", ".scr", "http:",
-                                       "https:"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (has_word(s, words[i]))
-            return 1;
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-        if (strcasestr(s, exts[i]))
-            return 1;
-    return 0;
-}
-
 static void dde_link(struct fg_ctx *ctx, struct fg_obj *obj, const char *link)
 {
-    int cmd = runs_command(link);
+    int cmd = fg_dde_runs_command(link, strlen(link));
     fg_finding_add(ctx, obj, "dde.field", cmd ? FG_SEV_HIGH : FG_SEV_MEDIUM, 0, link,
                    "DDE link in an Excel 97-2003 workbook%s",
                    cmd ? " that starts a command interpreter or program" : "");
