@@ -49,21 +49,6 @@ struct det {
     int worst[5];
 };
 
-static void print_text(FILE *out, const fg_detonation *d, const char *doc)
-{
-    fprintf(out, "%s: %s\n", doc, fg_verdict_name(fg_detonation_verdict(d)));
-    for (size_t i = 0; i < fg_detonation_finding_count(d); i++) {
-        const struct fg_finding *f = fg_detonation_finding(d, i);
-        fprintf(out, "  %-8s %s: %s\n", fg_severity_name(f->severity), f->id, f->message);
-        if (f->evidence && f->evidence[0])
-            fprintf(out, "           %.600s\n", f->evidence);
-    }
-    char *s = fg_detonation_summary(d);
-    if (s)
-        fputs(s, out);
-    free(s);
-}
-
 static int det_work(void *arg, size_t i, FILE *out)
 {
     struct det *t = arg;
@@ -80,7 +65,7 @@ static int det_work(void *arg, size_t i, FILE *out)
             fprintf(out, "%s\n", j);
         free(j);
     } else if (!t->c.quiet || v != FG_VERDICT_CLEAN) {
-        print_text(out, d, doc);
+        flow_cli_print(out, d, doc);
     }
     if (t->c.dot && i + 1 == t->docs.n) {
         char *dot = fg_detonation_dot(d);

@@ -87,17 +87,7 @@ int cmd_run(int argc, char **argv)
             printf("%s\n", j);
         free(j);
     } else {
-        printf("%s: %s\n", argv[optind], fg_verdict_name(v));
-        for (size_t i = 0; i < fg_detonation_finding_count(d); i++) {
-            const struct fg_finding *f = fg_detonation_finding(d, i);
-            printf("  %-8s %s: %s\n", fg_severity_name(f->severity), f->id, f->message);
-            if (f->evidence && f->evidence[0])
-                printf("           %.600s\n", f->evidence);
-        }
-        char *s = fg_detonation_summary(d);
-        if (s)
-            fputs(s, stdout);
-        free(s);
+        flow_cli_print(stdout, d, argv[optind]);
     }
     if (c.dot) {
         char *dot = fg_detonation_dot(d);

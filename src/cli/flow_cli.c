@@ -177,6 +177,21 @@ void flow_cli_free(struct flow_cli *c)
     c->argv = NULL;
 }
 
+void flow_cli_print(FILE *out, const fg_detonation *d, const char *name)
+{
+    fprintf(out, "%s: %s\n", name, fg_verdict_name(fg_detonation_verdict(d)));
+    for (size_t i = 0; i < fg_detonation_finding_count(d); i++) {
+        const struct fg_finding *f = fg_detonation_finding(d, i);
+        fprintf(out, "  %-8s %s: %s\n", fg_severity_name(f->severity), f->id, f->message);
+        if (f->evidence && f->evidence[0])
+            fprintf(out, "           %.600s\n", f->evidence);
+    }
+    char *s = fg_detonation_summary(d);
+    if (s)
+        fputs(s, out);
+    free(s);
+}
+
 /* ---- the pool ---- */
 
 /* dir/<i>.<ext>; false if it does not fit (it always does: dir comes from mkdtemp). */

@@ -57,6 +57,9 @@ int flow_cli_option(struct flow_cli *c, int opt, const char *arg);
 /* Resolves the command (--exec or --handler) and fills c->fo; -1 with a message on stderr. */
 int flow_cli_finish(struct flow_cli *c, const char *cmd);
 void flow_cli_free(struct flow_cli *c);
+/* A detonation for people: verdict, findings with evidence, then what the run did. */
+void flow_cli_print(FILE *out, const fg_detonation *d, const char *name);
+
 /* The option help every sandbox command prints; `run` has no handler and no pool. */
 enum { FLOW_USAGE_DETONATE, FLOW_USAGE_LEARN, FLOW_USAGE_RUN };
 void flow_cli_usage(FILE *f, int what);
