@@ -8,6 +8,8 @@
 #include "flow_cli.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -202,7 +204,7 @@ static bool item_path(char *out, size_t len, const char *dir, size_t i, const ch
 }
 
 static int worker(const struct flow_pool_ops *ops, void *arg, const char *dir, unsigned k,
-                  unsigned jobs, size_t n)
+                  unsigned jobs, size_t n, int notify)
 {
     for (size_t i = k; i < n; i += jobs) {
         char out[4096], done[4096], tmp[4096];
@@ -221,6 +223,9 @@ static int worker(const struct flow_pool_ops *ops, void *arg, const char *dir, u
         fclose(s);
         if (rename(tmp, done))
             return 2;
+        /* Wakes the parent: it prints results as they come instead of polling for them. */
+        ssize_t w = write(notify, "", 1);
+        (void)w;
     }
     if (ops->worker_end && ops->worker_end(arg, k, dir))
         return 2;
@@ -284,17 +289,26 @@ int flow_cli_pool(struct flow_cli *c, size_t n, const struct flow_pool_ops *ops,
     }
     unsigned jobs = c->jobs < n ? c->jobs : (unsigned)(n ? n : 1);
     pid_t pids[256];
+    int note[2];
+    if (pipe2(note, O_CLOEXEC)) {
+        fprintf(stderr, "flowgate: cannot make a pipe: %s\n", strerror(errno));
+        rm_dir(dir);
+        return -1;
+    }
     fflush(NULL);
     for (unsigned k = 0; k < jobs; k++) {
         pids[k] = fork();
-        if (pids[k] == 0)
-            _exit(worker(ops, arg, dir, k, jobs, n));
+        if (pids[k] == 0) {
+            close(note[0]);
+            _exit(worker(ops, arg, dir, k, jobs, n, note[1]));
+        }
         if (pids[k] < 0) {
             fprintf(stderr, "flowgate: cannot start a worker: %s\n", strerror(errno));
             jobs = k;
             break;
         }
     }
+    close(note[1]);
     size_t next = 0;
     unsigned alive = jobs;
     int failed = 0;
@@ -323,9 +337,18 @@ int flow_cli_pool(struct flow_cli *c, size_t n, const struct flow_pool_ops *ops,
             }
             continue;
         }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        /* Until a worker finishes an item (or exits: end of file); the timeout only keeps
+         * the progress line's clock going. */
+        struct pollfd pfd = {.fd = note[0], .events = POLLIN};
+        if (poll(&pfd, 1, 1000) > 0) {
+            char buf[256];
+            if (read(note[0], buf, sizeof buf) <= 0) {
+                struct timespec ts = {0, 5 * 1000 * 1000}; /* all wrote ends closed */
+                nanosleep(&ts, NULL);
+            }
+        }
     }
+    close(note[0]);
     if (c->progress && ops->label)
         fprintf(stderr, "\r\033[K");
     if (!failed && ops->parent_end && ops->parent_end(arg, jobs, dir))

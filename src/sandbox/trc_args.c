@@ -193,6 +193,7 @@ const char *trc_path_class(const char *path, const char *input)
         const char *dir, *cls;
     } table[] = {
         {"/usr/share/fonts", "font"}, {"/usr/share/fontconfig", "font"},
+        {"/usr/local/share/fonts", "font"},
         {"/etc/fonts", "font"}, {"/var/cache/fontconfig", "font"},
         {"/usr/lib", "syslib"}, {"/lib", "syslib"}, {"/lib64", "syslib"},
         {"/usr/lib64", "syslib"}, {"/usr/libexec", "syslib"}, {"/usr/local/lib", "syslib"},
