@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "analyze.h"
+#include "digest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,15 +159,6 @@ int an_section_add(struct fg_analysis *a, const char *name, size_t name_len, uin
     return FG_OK;
 }
 
-static void sha256_hex(const void *d, size_t n, char hex[65])
-{
-    uint8_t h[32];
-    unsigned l = 0;
-    EVP_Digest(d, n, h, &l, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", h[i]);
-}
-
 static int analysis_new(const char *name, fg_analysis **out)
 {
     fg_analysis *a = calloc(1, sizeof *a);
@@ -242,7 +234,7 @@ int fg_analyze_mem(fg_scanner *s, const char *name, const void *data, size_t len
     if (rc)
         return rc;
     const uint8_t *p = data ? data : (const uint8_t *)"";
-    sha256_hex(p, len, a->sha256);
+    fg_sha256(p, len, NULL, a->sha256);
     a->info.entropy = an_entropy(p, len);
     for (const struct an_format *const *f = formats; *f; f++) {
         if (!(*f)->bid(p, len))

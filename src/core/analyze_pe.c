@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "analyze.h"
+#include "digest.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -346,8 +347,7 @@ static int pe_read(struct fg_analysis *a, const uint8_t *p, size_t n)
         uint8_t h[16];
         unsigned hl = 0;
         EVP_DigestFinal_ex(pe.md, h, &hl);
-        for (unsigned i = 0; i < 16 && i < hl; i++)
-            snprintf(a->imphash + 2 * i, 3, "%02x", h[i]);
+        fg_hex(h, hl < 16 ? hl : 16, a->imphash);
     }
     EVP_MD_CTX_free(pe.md);
     return irc ? irc : rc;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../analyzers/analyzer.h"
+#include "digest.h"
 #include "../ingest/identify.h"
 #include "../ingest/unpack.h"
 #include "scan_int.h"
@@ -39,18 +40,6 @@ static int type_in(const char *const *types, const char *t)
         if (!strcmp(*types, t))
             return 1;
     return 0;
-}
-
-static void sha256(const void *d, size_t n, uint8_t out[32], char hex[65])
-{
-    unsigned int l = 32;
-    static const char digits[] = "0123456789abcdef";
-    EVP_Digest(d, n, out, &l, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[out[i] >> 4];
-        hex[2 * i + 1] = digits[out[i] & 15];
-    }
-    hex[64] = 0;
 }
 
 void fg_finding_add(struct fg_ctx *ctx, struct fg_obj *obj, const char *id,
@@ -117,7 +106,7 @@ static int scan_object(struct fg_ctx *ctx, struct fg_obj *obj, const char *type_
     uint8_t h[32];
     char hex[65];
     struct fg_objrec *rec = &ctx->res->obj[obj->index];
-    sha256(obj->data, obj->len, h, hex);
+    fg_sha256(obj->data, obj->len, h, hex);
     rec->info.size = obj->len;
     rec->info.sha256 = strdup(hex);
     if (!rec->info.sha256) {

@@ -20,6 +20,7 @@
 #include <yara.h>
 
 #include "limits.h"
+#include "digest.h"
 
 struct sig_sample {
     char *path;
@@ -142,12 +143,6 @@ void fg_sig_set_progress(fg_sig *g, fg_sig_progress_fn fn, void *arg)
     g->progress_arg = arg;
 }
 
-static void hex(const uint8_t *h, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
-
 int fg_sig_add_sample_mem(fg_sig *g, const char *name, const void *data, size_t len)
 {
     if (g->nsmp >= FG_CAP_SIG_SAMPLES) {
@@ -177,12 +172,8 @@ int fg_sig_add_sample_mem(fg_sig *g, const char *name, const void *data, size_t 
     }
     memcpy(s->data, data, len);
     s->len = len;
-    uint8_t h[32];
-    unsigned hl = 0;
-    EVP_Digest(data, len, h, &hl, EVP_sha256(), NULL);
-    hex(h, 32, s->sha256);
-    EVP_Digest(data, len, h, &hl, EVP_md5(), NULL);
-    hex(h, 16, s->md5);
+    fg_sha256(data, len, NULL, s->sha256);
+    fg_md5_hex(data, len, s->md5);
     g->nsmp++;
     return FG_OK;
 }

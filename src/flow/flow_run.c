@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../core/limits.h"
+#include "../core/digest.h"
 #include "profile.h"
 
 void flow_list_add(struct flow_list *l, const char *fmt, ...)
@@ -327,10 +328,8 @@ static char *sha256_file(const char *path)
     if (hash_file(AT_FDCWD, path, false, h))
         return NULL;
     char *s = malloc(65);
-    if (!s)
-        return NULL;
-    for (int i = 0; i < 32; i++)
-        snprintf(s + 2 * i, 3, "%02x", h[i]);
+    if (s)
+        fg_hex(h, 32, s);
     return s;
 }
 

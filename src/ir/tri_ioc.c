@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "limits.h"
+#include "digest.h"
 
 #define TRI_IOC_TEXT (1u << 20) /* configs and scripts larger than this are not searched */
 
@@ -80,12 +81,8 @@ void tri_ioc_file(struct tri_host *h, const char *path, const char *name,
         size_t len;
         int trunc;
         if (!tri_fs_read(h->fs, path, FG_CAP_TRI_EXAM, &d, &len, &trunc)) {
-            unsigned char md[EVP_MAX_MD_SIZE];
-            unsigned mdl = 0;
-            char sha[65] = "";
-            if (EVP_Digest(d, len, md, &mdl, EVP_sha256(), NULL))
-                for (unsigned i = 0; i < mdl; i++)
-                    snprintf(sha + 2 * i, 3, "%02x", md[i]);
+            char sha[65];
+            fg_sha256(d, len, NULL, sha);
             for (size_t i = 0; i < n; i++) {
                 enum fg_ioc_type ty;
                 const char *v = tri_ioc_get(h->t, i, &ty);

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "limits.h"
+#include "digest.h"
 #include "scan.h"
 
 struct tri_ioc {
@@ -260,20 +261,10 @@ static int exam_grow(struct tri_host *h)
     return 0;
 }
 
-static void hex(const unsigned char *d, unsigned n, char *out)
-{
-    for (unsigned i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static void digest(const uint8_t *d, size_t len, struct tri_exam *ex)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned mdl = 0;
-    if (EVP_Digest(d, len, md, &mdl, EVP_sha256(), NULL))
-        hex(md, mdl, ex->sha256);
-    if (EVP_Digest(d, len, md, &mdl, EVP_md5(), NULL))
-        hex(md, mdl, ex->md5);
+    fg_sha256(d, len, NULL, ex->sha256);
+    fg_md5_hex(d, len, ex->md5);
 }
 
 /* YARA and the analyzers: findings of medium or more flag the program. */

@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../core/digest.h"
 #include "../core/limits.h"
 #include "../core/scan.h"
 #include "flowgate/flowgate.h"
@@ -64,10 +65,10 @@ static void note_build_id(struct trc_module *m, const Elf64_Phdr *ph, char *hex,
         if (name_sz > end - pos || desc_sz > end - pos - name_sz)
             return;
         if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(p + pos, "GNU", 4)) {
-            const uint8_t *d = p + pos + name_sz;
-            size_t k = 0;
-            for (uint32_t i = 0; i < nh.n_descsz && i < 8 && k + 3 <= hexsz; i++, k += 2)
-                snprintf(hex + k, hexsz - k, "%02x", d[i]);
+            /* The first 8 bytes name a build well enough for a module key. */
+            size_t n = nh.n_descsz < 8 ? nh.n_descsz : 8;
+            if (hexsz > 2 * n)
+                fg_hex(p + pos + name_sz, n, hex);
             return;
         }
         pos += name_sz + desc_sz;
