@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "analyzer.h"
 #include "xml_scan.h"
+#include "biff.h"
 #include "dde.h"
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -661,23 +662,6 @@ static void scan_worddoc(struct rep *r, const uint8_t *d, size_t len)
 
 /* ---- Excel binary workbook (.xlsb): external link parts ---- */
 
-static int rd_varint(const uint8_t *d, size_t len, size_t *pos, unsigned maxbytes, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < maxbytes; i++) {
-        if (*pos >= len)
-            return 0;
-        uint8_t b = d[(*pos)++];
-        v |= (uint32_t)(b & 0x7F) << (7 * i);
-        if (!(b & 0x80)) {
-            *out = v;
-            return 1;
-        }
-    }
-    *out = v;
-    return 1;
-}
-
 /* An XLWideString (32-bit count of UTF-16 units) as ASCII-ish text. */
 static int rd_wide(const uint8_t *d, size_t len, size_t *pos, char *out, size_t cap)
 {
@@ -705,13 +689,10 @@ static int rd_wide(const uint8_t *d, size_t len, size_t *pos, char *out, size_t 
 static void scan_xlsb_link(struct rep *r, const uint8_t *d, size_t len)
 {
     size_t pos = 0;
-    while (pos < len) {
-        uint32_t rt, sz;
-        if (!rd_varint(d, len, &pos, 2, &rt) || !rd_varint(d, len, &pos, 4, &sz) ||
-            sz > len - pos)
-            return;
+    uint32_t rt, sz;
+    const uint8_t *p;
+    while (pos < len && fg_biff12_next(d, len, &pos, &rt, &p, &sz)) {
         if (rt == BRT_BEGIN_SUPBOOK && sz >= 2) {
-            const uint8_t *p = d + pos;
             unsigned sbt = (unsigned)p[0] | (unsigned)p[1] << 8;
             char app[256], topic[INSTR_CAP];
             size_t q = 2;
@@ -719,7 +700,6 @@ static void scan_xlsb_link(struct rep *r, const uint8_t *d, size_t len)
                 rd_wide(p, sz, &q, topic, sizeof topic))
                 judge_link(r, app, topic, "DDE link in an Excel binary workbook");
         }
-        pos += sz;
     }
 }
 
