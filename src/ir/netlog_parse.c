@@ -57,6 +57,15 @@ int nl_parse_ipv4(const char *p, size_t n, uint32_t *out)
     return 0;
 }
 
+/* An address field of any format: 0 with *out set for IPv4, NL_LINE_IPV6 for a well-formed
+ * IPv6 address (counted, not analysed), NL_LINE_BAD for anything else. */
+static int addr_value(const char *p, size_t n, uint32_t *out)
+{
+    if (memchr(p, ':', n))
+        return ipv6_like(p, n) ? NL_LINE_IPV6 : NL_LINE_BAD;
+    return nl_parse_ipv4(p, n, out) ? NL_LINE_BAD : 0;
+}
+
 void nl_ipv4_str(uint32_t a, char out[16])
 {
     char *o = out;
@@ -352,10 +361,9 @@ static int nf_fields(const char *p, const char *e, struct nl_rec *r)
         switch (t[0]) {
         case 'S':
             if (t[1] == 'R' && t[2] == 'C' && t[3] == '=') {
-                if (memchr(v, ':', vl))
-                    return ipv6_like(v, vl) ? NL_LINE_IPV6 : NL_LINE_BAD;
-                if (nl_parse_ipv4(v, vl, &r->src))
-                    return NL_LINE_BAD;
+                int st = addr_value(v, vl, &r->src);
+                if (st)
+                    return st;
                 have |= 1;
             } else if (t[1] == 'P' && t[2] == 'T' && t[3] == '=') {
                 if (parse_port(v, vl, &r->sport))
@@ -366,10 +374,9 @@ static int nf_fields(const char *p, const char *e, struct nl_rec *r)
             break;
         case 'D':
             if (t[1] == 'S' && t[2] == 'T' && t[3] == '=') {
-                if (memchr(v, ':', vl))
-                    return ipv6_like(v, vl) ? NL_LINE_IPV6 : NL_LINE_BAD;
-                if (nl_parse_ipv4(v, vl, &r->dst))
-                    return NL_LINE_BAD;
+                int st = addr_value(v, vl, &r->dst);
+                if (st)
+                    return st;
                 have |= 2;
             } else if (t[1] == 'P' && t[2] == 'T' && t[3] == '=') {
                 if (parse_port(v, vl, &r->dport))
@@ -496,12 +503,12 @@ static int put_field(struct nl_rec *r, int k, const char *p, size_t n, unsigned 
             return -1;
         break;
     case NL_Z_OH:
-    case NL_Z_RH:
-        if (memchr(p, ':', n))
-            return ipv6_like(p, n) ? NL_LINE_IPV6 : -1;
-        if (nl_parse_ipv4(p, n, k == NL_Z_OH ? &r->src : &r->dst))
-            return -1;
+    case NL_Z_RH: {
+        int st = addr_value(p, n, k == NL_Z_OH ? &r->src : &r->dst);
+        if (st)
+            return st;
         break;
+    }
     case NL_Z_OP:
         return parse_port(p, n, &r->sport);
     case NL_Z_RP:
