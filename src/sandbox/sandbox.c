@@ -161,11 +161,9 @@ static bool read_msg(struct fg_sandbox *sb, struct sbx_priv *v, bool block)
     return true;
 }
 
-static int write_file(pid_t pid, const char *name, const char *text)
+int sbx_write_text(const char *path, int oflags, const char *text)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | oflags, 0644);
     if (fd < 0)
         return -1;
     ssize_t n = write(fd, text, strlen(text));
@@ -173,6 +171,13 @@ static int write_file(pid_t pid, const char *name, const char *text)
     close(fd);
     errno = e;
     return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    return sbx_write_text(path, 0, text);
 }
 
 /* The namespace's root is SBX_ROOT_HOST_ID for a root caller, else the caller itself. */

@@ -32,15 +32,10 @@ static int read_small(const char *path, char *buf, size_t len)
 static int write_small(const char *dir, const char *file, const char *text)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    int n = snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (n < 0 || (size_t)n >= sizeof path)
         return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    errno = e;
-    return n == (ssize_t)strlen(text) ? 0 : -1;
+    return sbx_write_text(path, O_CREAT | O_TRUNC, text);
 }
 
 /* True if the space-separated list has this word. */

@@ -135,4 +135,8 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const char *parent, uint64_t mem, u
 int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid);
 void sbx_cgroup_remove(struct sbx_cgroup *cg);
 
+/* Writes a short text into a file (a /proc id map, a cgroup control file): 0, or -1 with
+ * errno.  oflags are added to O_WRONLY | O_CLOEXEC (O_CREAT | O_TRUNC for new files). */
+int sbx_write_text(const char *path, int oflags, const char *text);
+
 #endif
