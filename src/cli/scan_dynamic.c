@@ -14,6 +14,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The registry's content types of one handler as ",t1,t2,", so that the object callback,
+ * called for every object of every scan, never reads the handlers file again. */
+static char *handler_types(const char *handlers_file, const char *name)
+{
+    char *list = fg_handler_list(handlers_file), *out = NULL;
+    size_t nl = strlen(name);
+    for (char *line = list, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        char *tab = strchr(line, '\t');
+        if (!tab || (size_t)(tab - line) != nl || strncmp(line, name, nl))
+            continue;
+        char *types = tab + 1, *end = strchr(types, '\t');
+        if (end && asprintf(&out, ",%.*s,", (int)(end - types), types) < 0)
+            out = NULL;
+        break;
+    }
+    free(list);
+    return out;
+}
+
 int scan_dynamic_init(struct scan_dynamic *d, const char *dir, const char *handlers_file,
                       unsigned timeout_s)
 {
@@ -48,6 +70,7 @@ int scan_dynamic_init(struct scan_dynamic *d, const char *dir, const char *handl
         d->h[d->n].profile = p;
         d->h[d->n].argv = argv;
         d->h[d->n].handler = strdup(fg_profile_handler(p));
+        d->h[d->n].types = handler_types(handlers_file, fg_profile_handler(p));
         d->n++;
     }
     closedir(dh);
@@ -64,6 +87,7 @@ void scan_dynamic_free(struct scan_dynamic *d)
         fg_profile_free(d->h[i].profile);
         fg_handler_argv_free(d->h[i].argv);
         free(d->h[i].handler);
+        free(d->h[i].types);
     }
     d->n = 0;
 }
@@ -85,16 +109,16 @@ static void on_object(void *arg, size_t index, const char *type, const char *sha
                       const void *data, size_t len)
 {
     struct dyn_collect *c = arg;
-    char *name = NULL;
-    if (fg_handler_for_type(c->d->handlers_file, type, &name))
+    char want[64];
+    int wl = snprintf(want, sizeof want, ",%s,", type);
+    if (wl < 0 || (size_t)wl >= sizeof want)
         return;
     size_t h = c->d->n;
-    for (size_t i = 0; i < c->d->n; i++)
-        if (!strcmp(c->d->h[i].handler, name))
+    for (size_t i = 0; i < c->d->n && h == c->d->n; i++)
+        if (c->d->h[i].types && strstr(c->d->h[i].types, want))
             h = i;
-    free(name);
     if (h == c->d->n)
-        return; /* a handler, but no profile for it */
+        return; /* no handler with a profile for this type */
     for (size_t i = 0; i < c->n; i++)
         if (!strcmp(c->p[i].sha256, sha256)) {
             /* The same bytes again: a duplicate attachment, or the rescan of fg_scan_*()

@@ -19,6 +19,7 @@ struct scan_dynamic {
         fg_profile *profile;
         char **argv;
         char *handler;
+        char *types;   /* the handler's content types, ",pdf,ole2," (looked up once) */
     } h[DYN_MAX_PROFILES];
     size_t n;
     const char *handlers_file;

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -404,6 +405,32 @@ class PdfHandler(unittest.TestCase):
             self.assertEqual(r["handler"], "pdf")
             self.assertEqual(r["behaviour"]["exit_code"], 0)
             self.assertTrue(any("/work/page" in w for w in r["behaviour"]["files_written"]))
+
+            # flowgate scan --dynamic: the PDF inside a zip is detonated with the profile found
+            # as <handler>.prof, and its findings join the static scan's; the zip itself and
+            # the text beside it have no handler and are not run.
+            profiles = d / "profiles"
+            profiles.mkdir()
+            shutil.copy(profile, profiles / "pdf.prof")
+            bundle = d / "bundle.zip"
+            with zipfile.ZipFile(bundle, "w") as z:
+                z.write(paths[3], "invoices/delivery.pdf")
+                z.writestr("readme.txt", "Delivery note attached.\n")
+            rc, out, err = flowgate(["scan", "--json", "--no-progress", "--dynamic", "--profiles",
+                                     profiles, bundle])
+            self.assertEqual(rc, 0, err)
+            r = json_lines(out)[0]
+            self.assertEqual(r["verdict"], "clean")
+            ran = {o["path"]: [f for f in o["findings"] if f["id"] == "flow.detonated"]
+                   for o in r["objects"]}
+            pdf = [p for p in ran if p.endswith("invoices/delivery.pdf")]
+            self.assertEqual(len(pdf), 1, list(ran))
+            self.assertEqual(len(ran[pdf[0]]), 1, r["objects"])
+            self.assertIn("pdftoppm", ran[pdf[0]][0]["evidence"])
+            self.assertEqual(sum(len(v) for v in ran.values()), 1)  # nothing else was run
+            rc, out, err = flowgate(["scan", "--dynamic", "--profiles", d / "none", bundle])
+            self.assertEqual(rc, 2)
+            self.assertIn("--profiles", err)
 
 
 def main():
