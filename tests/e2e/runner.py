@@ -7,6 +7,21 @@ import sys
 import time
 import unittest
 
+# What a sanitizer build prints when it finds something; any of them fails the test.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "ERROR: ThreadSanitizer", "WARNING: ThreadSanitizer")
+
+
+def check_run(returncode, err, what=""):
+    """Fails (AssertionError) when a run of the binary was killed by a signal or printed a
+    sanitizer report.  err: its decoded standard error; what: the command, for the message."""
+    label = (what + ": ") if what else ""
+    if returncode < 0:
+        raise AssertionError("%skilled by signal %d\n%s" % (label, -returncode, err[-2000:]))
+    for mark in SANITIZER_MARKS:
+        if mark in err:
+            raise AssertionError("%ssanitizer report (%s):\n%s" % (label, mark, err[-4000:]))
+
 
 def run_suite(classes, patterns, verbose, label):
     loader = unittest.TestLoader()

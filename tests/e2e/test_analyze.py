@@ -38,7 +38,6 @@ import pe_sample as P  # noqa: E402
 
 FLOWGATE = None  # set by main()
 __unittest = True
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 RUN_TIMEOUT = 120
 GCC = shutil.which("gcc")
 FIELDS = {"path": str, "sha256": str, "size": int, "format": str, "network": bool,
@@ -64,11 +63,7 @@ def flowgate(args, cwd, json_out=True, stdin=b""):
     except subprocess.TimeoutExpired:
         raise AssertionError("flowgate analyze did not finish: %s" % " ".join(argv[2:]))
     err = p.stderr.decode("utf-8", "replace")
-    if p.returncode < 0:
-        raise AssertionError("killed by signal %d: %s\n%s" % (-p.returncode, argv[2:], err[-2000:]))
-    for mark in SANITIZER_MARKS:
-        if mark in err:
-            raise AssertionError("sanitizer report for %s:\n%s" % (argv[2:], err[-4000:]))
+    runner.check_run(p.returncode, err, " ".join(argv[2:]))
     out = p.stdout.decode("utf-8")
     results = []
     if json_out:

@@ -33,7 +33,6 @@ import host_gen as G  # noqa: E402
 
 FLOWGATE = None
 __unittest = True
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 FIELDS = ("host", "id", "severity", "path", "message", "evidence")
 MKFS = shutil.which("mkfs.ext4") or ("/sbin/mkfs.ext4" if os.path.exists("/sbin/mkfs.ext4") else None)
 EWF = shutil.which("ewfacquire")
@@ -43,11 +42,7 @@ def run(cmd, args, cwd, timeout=300):
     p = subprocess.run([FLOWGATE, cmd] + list(args), cwd=cwd, capture_output=True,
                        timeout=timeout, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"))
     out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-    for m in SANITIZER_MARKS:
-        if m in err:
-            raise AssertionError("sanitizer report:\n" + err[-4000:])
-    if p.returncode < 0:
-        raise AssertionError("killed by signal %d\n%s" % (-p.returncode, err[-2000:]))
+    runner.check_run(p.returncode, err, cmd)
     return p.returncode, out, err
 
 
